@@ -1,0 +1,48 @@
+# Ward — build, check, test, bench, demo, install.
+# `make demo` and `make test` install their own prerequisites (Debian packages, npm ci).
+
+SHELL := /bin/sh
+NODE ?= node
+PREFIX ?= /usr/local
+TSC := node_modules/.bin/tsc
+BIOME := node_modules/.bin/biome
+
+.PHONY: all deps build check lint fmt typecheck imports test bench demo install clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@$(TSC) -p tsconfig.json
+	@sh scripts/make-bins.sh
+
+typecheck:
+	@$(TSC) -p tsconfig.json --noEmit
+
+lint:
+	@$(BIOME) check --diagnostic-level=error .
+
+fmt:
+	@$(BIOME) check --write .
+
+imports:
+	@$(NODE) scripts/check-imports.mjs
+
+check: typecheck lint imports
+
+test: build check
+	@sh scripts/run-tests.sh
+
+bench: build
+	@$(NODE) dist/bench/main.js
+
+demo: build
+	@$(NODE) dist/integration/demo/main.js
+
+install: build
+	@$(NODE) dist/cli/main.js install --prefix $(PREFIX)
+
+clean:
+	rm -rf dist

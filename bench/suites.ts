@@ -1,0 +1,10 @@
+import type { BenchTable } from './table.js';
+
+/** One benchmark suite of `make bench`: a name (for `BENCH=<name>`) and a runner producing tables. */
+export interface BenchSuite {
+  readonly name: string;
+  readonly run: () => Promise<readonly BenchTable[]>;
+}
+
+/** Every suite, in the order `make bench` runs them. Each area adds one line. */
+export const SUITES: readonly BenchSuite[] = [];

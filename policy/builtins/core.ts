@@ -1,0 +1,7 @@
+import type { BuiltinRegistry } from './registry.js';
+
+/**
+ * Registers the `core` builtin family. Not written yet: owned by the engine author (see README.md).
+ * Until then the family registers nothing and policies calling it fail to compile.
+ */
+export function registerCore(_registry: BuiltinRegistry): void {}

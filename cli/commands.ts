@@ -1,7 +1,8 @@
+import { registerLog } from './log.js';
 import type { CommandRegistrar } from './program.js';
 
 /**
  * Every command family of `ward`. Each area adds its registrar here (one line each), in the
  * order they appear in `ward --help`.
  */
-export const REGISTRARS: readonly CommandRegistrar[] = [];
+export const REGISTRARS: readonly CommandRegistrar[] = [registerLog];

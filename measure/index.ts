@@ -1,0 +1,67 @@
+/**
+ * measure/: Ward's measurement log (CoCo AAEL records in TCG_PCR_EVENT2 form), its register
+ * backends (software, TPM PCR, TDX RTMR), crash-safe appends, replay and verification, init-data
+ * and TCG Canonical Event Log export. It knows logs and registers, not policies.
+ */
+export {
+  algById,
+  algByName,
+  digest,
+  extendValue,
+  fromHex,
+  type HashAlg,
+  hex,
+  SHA256,
+  SHA384,
+  SHA512,
+} from './alg.js';
+export { CEL_PCCLIENT, CEL_TLV, type CelJsonRecord, toCelJson, toCelTlv } from './cel.js';
+export { MeasureError, type MeasureErrorCode } from './errors.js';
+export {
+  type AgentEventInput,
+  agentEventContent,
+  agentOperation,
+  BULK_DATA_FIELDS,
+  type Decision,
+  OP_INITDATA,
+  OP_POLICY,
+  payloadSummary,
+  policyEventContent,
+  WARD_DOMAIN,
+} from './events.js';
+export { canonicalize, canonicalizeText, type JsonValue, MAX_JSON_DEPTH } from './jcs.js';
+export {
+  type AppendResult,
+  type EventContent,
+  type LogOptions,
+  MAX_GROUP_COMMIT,
+  MeasurementLog,
+} from './log.js';
+export {
+  parseAttest,
+  parsePcrFile,
+  parseSignature,
+  type QuoteCheck,
+  type QuoteInfo,
+  verifyQuote,
+} from './quote.js';
+export {
+  AAEL_TAGGED_EVENT_ID,
+  type AaelEvent,
+  EV_EVENT_TAG,
+  encodeRecord,
+  type LogRecord,
+  MAX_EVENT_TEXT,
+  type ParsedLog,
+  parseLog,
+  taggedEventData,
+} from './record.js';
+export type { RecoveryReport } from './recovery.js';
+export { initialValueFor, type Register } from './register.js';
+export { compareRegister, type ReplayOptions, type ReplayResult, replay, SEQ_MEMBER } from './replay.js';
+export { SoftwareRegister } from './software.js';
+export { DEFAULT_REGISTER_SPEC, openRegister, type ParsedSpec, parseSpec } from './spec.js';
+export { FileSysfs, rtmrToMrIndex, TDX_SYSFS_ROOT, TdxRegister, type TdxSysfs } from './tdx.js';
+export { DEFAULT_TPM_PCR, expectedPcr, TpmRegister } from './tpm/register.js';
+export { SwtpmSocketTransport, type TpmTransport } from './tpm/transport.js';
+export { describeSummary, type VerifySummary, type VerifyTarget, verifyLogBytes } from './verify.js';

@@ -1,0 +1,232 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { extendValue, hex } from './alg.js';
+import { MeasureError } from './errors.js';
+import { canonicalize, type JsonValue } from './jcs.js';
+import { LogLock } from './lock.js';
+import { encodeRecord, validateNames } from './record.js';
+import { type RecoveryReport, recover } from './recovery.js';
+import type { Register } from './register.js';
+import { SEQ_MEMBER } from './replay.js';
+import { clearWal, writeWal } from './wal.js';
+
+/** Most events one commit (one WAL write, one log fsync) carries. */
+export const MAX_GROUP_COMMIT = 256;
+
+/** Where a log lives; the WAL and lock default to `<log>.wal` and `<log>.lock`. */
+export interface LogOptions {
+  readonly path: string;
+  readonly register: Register;
+  readonly walPath?: string;
+  readonly lockPath?: string;
+}
+
+/** What an acknowledged append returns: the event is durable in the log and in the register. */
+export interface AppendResult {
+  readonly sequence: number;
+  readonly mrIndex: number;
+  /** The event digest (over the TCG_PCClientTaggedEvent), hex. */
+  readonly digest: string;
+  /** The register value after this event, hex. */
+  readonly register: string;
+  /** Byte offset of the record in the log. */
+  readonly offset: number;
+}
+
+/** Event content, or a function of the sequence number producing it. */
+export type EventContent =
+  | { readonly [k: string]: JsonValue }
+  | ((sequence: number) => { readonly [k: string]: JsonValue });
+
+interface Pending {
+  readonly sequence: number;
+  readonly record: Buffer;
+  readonly digest: Buffer;
+  readonly resolve: (r: AppendResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * A measurement log with one writer. Appends are numbered and committed strictly in call order;
+ * each commit is write-ahead record → register extend → log append → fsync, and a promise
+ * resolves only after that. Any failure poisons the log: every later append is refused until
+ * the log is reopened (and recovered), because a log that may disagree with its register must
+ * not let requests through.
+ */
+export class MeasurementLog {
+  #size: number;
+  #value: Buffer;
+  #next: number;
+  #queue: Pending[] = [];
+  #running = false;
+  #broken: Error | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly register: Register,
+    private readonly fh: FileHandle,
+    private readonly wal: FileHandle,
+    private readonly lock: LogLock,
+    size: number,
+    value: Buffer,
+    next: number,
+    /** What recovery did when the log was opened. */
+    readonly recovery: RecoveryReport,
+  ) {
+    this.#size = size;
+    this.#value = value;
+    this.#next = next;
+  }
+
+  /** Opens (creating when absent) a log: takes the lock, recovers, checks log against register. */
+  static async open(opts: LogOptions): Promise<MeasurementLog> {
+    const lock = await LogLock.acquire(opts.lockPath ?? `${opts.path}.lock`);
+    let fh: FileHandle | undefined;
+    let wal: FileHandle | undefined;
+    try {
+      fh = await openRw(opts.path);
+      wal = await openRw(opts.walPath ?? `${opts.path}.wal`);
+      const { parsed, value, report } = await recover(fh, wal, opts.register);
+      return new MeasurementLog(
+        opts.path,
+        opts.register,
+        fh,
+        wal,
+        lock,
+        parsed.validEnd,
+        value,
+        parsed.records.length,
+        report,
+      );
+    } catch (err) {
+      await fh?.close();
+      await wal?.close();
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /** Sequence number the next append will get (= records in the log). */
+  get nextSequence(): number {
+    return this.#next;
+  }
+
+  /** Current register value as this writer knows it. */
+  get value(): Buffer {
+    return Buffer.from(this.#value);
+  }
+
+  /**
+   * Appends `<domain> <operation> <content>` where content is the RFC 8785 form of the given
+   * JSON object with member `seq` set to the event's sequence number. Resolves once durable.
+   */
+  appendEvent(domain: string, operation: string, content: EventContent): Promise<AppendResult> {
+    if (this.#closed)
+      return Promise.reject(new MeasureError('ERR_MEASURE_CLOSED', 'measurement log is closed'));
+    if (this.#broken) return Promise.reject(this.#poisoned());
+    let rec: { bytes: Buffer; digest: Buffer };
+    const sequence = this.#next;
+    try {
+      validateNames(domain, operation);
+      const body = typeof content === 'function' ? content(sequence) : content;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'event content must be a JSON object');
+      }
+      if (SEQ_MEMBER in body)
+        throw new MeasureError('ERR_MEASURE_BAD_INPUT', `content must not set '${SEQ_MEMBER}'`);
+      const text = canonicalize({ ...body, [SEQ_MEMBER]: sequence });
+      rec = encodeRecord(this.register.mrIndex, this.register.alg, { domain, operation, content: text });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#next++;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#queue.push({ sequence, record: rec.bytes, digest: rec.digest, resolve, reject });
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_GROUP_COMMIT);
+        if (this.#broken) {
+          for (const p of batch) p.reject(this.#poisoned());
+          continue;
+        }
+        try {
+          const results = await this.#commit(batch);
+          for (const [i, p] of batch.entries()) p.resolve(results[i]!);
+        } catch (err) {
+          this.#broken = err instanceof Error ? err : new Error(String(err));
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #commit(batch: readonly Pending[]): Promise<AppendResult[]> {
+    const alg = this.register.alg;
+    const offset = this.#size;
+    const results: AppendResult[] = [];
+    const events: { expected: Buffer; record: Buffer }[] = [];
+    let v = this.#value;
+    let o = offset;
+    for (const p of batch) {
+      v = extendValue(alg, v, p.digest);
+      events.push({ expected: v, record: p.record });
+      results.push({
+        sequence: p.sequence,
+        mrIndex: this.register.mrIndex,
+        digest: hex(p.digest),
+        register: hex(v),
+        offset: o,
+      });
+      o += p.record.length;
+    }
+    await writeWal(this.wal, { offset, alg, prior: this.#value, events });
+    for (const p of batch) await this.register.extend(p.digest);
+    const bytes = Buffer.concat(batch.map((p) => p.record));
+    await this.fh.write(bytes, 0, bytes.length, offset);
+    await this.fh.datasync();
+    await clearWal(this.wal);
+    this.#size = o;
+    this.#value = v;
+    return results;
+  }
+
+  #poisoned(): MeasureError {
+    return new MeasureError(
+      'ERR_MEASURE_REGISTER',
+      `measurement log refuses appends after a failure: ${this.#broken?.message}`,
+      {
+        cause: this.#broken,
+      },
+    );
+  }
+
+  /** Waits for pending appends, then releases files, the register and the lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#running || this.#queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.fh.close();
+    await this.wal.close();
+    await this.register.close();
+    await this.lock.release();
+  }
+}
+
+async function openRw(path: string): Promise<FileHandle> {
+  try {
+    const fh = await open(path, 'a+');
+    await fh.close();
+    return await open(path, 'r+');
+  } catch (err) {
+    throw new MeasureError('ERR_MEASURE_LOG_CORRUPT', `cannot open ${path}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import { extendValue, type HashAlg } from './alg.js';
+import { MeasureError } from './errors.js';
+import { initialValueFor, type Register } from './register.js';
+
+/** First bytes of a software register file. */
+const MAGIC = Buffer.from('WARDSREG', 'ascii');
+/** magic, u16 alg, u16 mr index, value, sha256 checksum of everything before it. */
+const CHECKSUM = 32;
+
+/**
+ * A register kept in a file: no hardware root of trust, so a verifier learns nothing from it
+ * that it could not also forge. It exists so the embedded default and CI have the same code
+ * path as the hardware registers. Each extend rewrites the fixed-size file in place and fsyncs,
+ * with a checksum so a torn write is detected instead of trusted.
+ */
+export class SoftwareRegister implements Register {
+  readonly hardwareRoot = false;
+  readonly description: string;
+  #value: Buffer | undefined;
+
+  private constructor(
+    readonly spec: string,
+    readonly alg: HashAlg,
+    readonly mrIndex: number,
+    private readonly fh: FileHandle,
+    private readonly path: string,
+  ) {
+    this.description = `software register ${path} (${alg.name}, MR index ${mrIndex}; NO hardware root of trust)`;
+  }
+
+  /** Opens (creating when absent) the register file at `path`. */
+  static async open(spec: string, path: string, alg: HashAlg, mrIndex: number): Promise<SoftwareRegister> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'a+');
+      await fh.close();
+      fh = await open(path, 'r+');
+    } catch (err) {
+      throw new MeasureError(
+        'ERR_MEASURE_REGISTER',
+        `cannot open software register ${path}: ${(err as Error).message}`,
+      );
+    }
+    const reg = new SoftwareRegister(spec, alg, mrIndex, fh, path);
+    const { size } = await fh.stat();
+    if (size === 0) await reg.#write(reg.initialValue());
+    else reg.#value = await reg.#load();
+    return reg;
+  }
+
+  initialValue(): Buffer {
+    return initialValueFor(this.alg, this.mrIndex, false);
+  }
+
+  async read(): Promise<Buffer> {
+    this.#value ??= await this.#load();
+    return Buffer.from(this.#value);
+  }
+
+  async extend(eventDigest: Buffer): Promise<void> {
+    if (eventDigest.length !== this.alg.size) {
+      throw new MeasureError(
+        'ERR_MEASURE_REGISTER',
+        `digest of ${eventDigest.length} bytes for a ${this.alg.name} register`,
+      );
+    }
+    await this.#write(extendValue(this.alg, await this.read(), eventDigest));
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+
+  async #load(): Promise<Buffer> {
+    const len = MAGIC.length + 4 + this.alg.size + CHECKSUM;
+    const buf = Buffer.alloc(len + 1);
+    const { bytesRead } = await this.fh.read(buf, 0, buf.length, 0);
+    const body = buf.subarray(0, len - CHECKSUM);
+    const ok =
+      bytesRead === len &&
+      buf.subarray(0, MAGIC.length).equals(MAGIC) &&
+      createHash('sha256')
+        .update(body)
+        .digest()
+        .equals(buf.subarray(len - CHECKSUM, len));
+    if (!ok)
+      throw new MeasureError(
+        'ERR_MEASURE_REGISTER',
+        `software register ${this.path} is corrupt or not ${this.alg.name}`,
+      );
+    const algId = buf.readUInt16LE(MAGIC.length);
+    const mr = buf.readUInt16LE(MAGIC.length + 2);
+    if (algId !== this.alg.tpmId || mr !== this.mrIndex) {
+      throw new MeasureError(
+        'ERR_MEASURE_REGISTER',
+        `software register ${this.path} holds another algorithm or MR index`,
+      );
+    }
+    return Buffer.from(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + this.alg.size));
+  }
+
+  async #write(value: Buffer): Promise<void> {
+    const head = Buffer.alloc(MAGIC.length + 4);
+    MAGIC.copy(head);
+    head.writeUInt16LE(this.alg.tpmId, MAGIC.length);
+    head.writeUInt16LE(this.mrIndex, MAGIC.length + 2);
+    const body = Buffer.concat([head, value]);
+    const all = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+    await this.fh.write(all, 0, all.length, 0);
+    await this.fh.datasync();
+    this.#value = Buffer.from(value);
+  }
+}

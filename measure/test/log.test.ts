@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  agentEventContent,
+  agentOperation,
+  fromHex,
+  MeasureError,
+  MeasurementLog,
+  openRegister,
+  parseLog,
+  verifyLogBytes,
+  WARD_DOMAIN,
+} from '../index.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ward-measure-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function makeLog(name: string, n: number): Promise<{ bytes: Buffer; value: Buffer }> {
+  const reg = await openRegister(`software:${join(dir, `${name}.reg`)}`);
+  const log = await MeasurementLog.open({ path: join(dir, `${name}.log`), register: reg });
+  const pending = [];
+  for (let i = 0; i < n; i++) pending.push(log.appendEvent(WARD_DOMAIN, 'test', { i, text: `event ${i}` }));
+  const results = await Promise.all(pending);
+  assert.deepEqual(
+    results.map((r) => r.sequence),
+    [...Array(n).keys()],
+  );
+  const value = log.value;
+  await log.close();
+  return { bytes: await readFile(join(dir, `${name}.log`)), value };
+}
+
+test('appends replay to the software register; reopening continues the sequence', async () => {
+  const { bytes, value } = await makeLog('basic', 10);
+  const s = verifyLogBytes(bytes, { expected: value });
+  assert.equal(s.records, 10);
+  const reg = await openRegister(`software:${join(dir, 'basic.reg')}`);
+  assert.deepEqual(await reg.read(), value);
+  const log = await MeasurementLog.open({ path: join(dir, 'basic.log'), register: reg });
+  const r = await log.appendEvent(WARD_DOMAIN, 'more', { x: 1 });
+  assert.equal(r.sequence, 10);
+  await log.close();
+});
+
+test('a second writer is refused while the first holds the lock', async () => {
+  const reg = await openRegister(`software:${join(dir, 'lock.reg')}`);
+  const log = await MeasurementLog.open({ path: join(dir, 'lock.log'), register: reg });
+  const reg2 = await openRegister(`software:${join(dir, 'lock.reg')}`);
+  await assert.rejects(MeasurementLog.open({ path: join(dir, 'lock.log'), register: reg2 }), {
+    code: 'ERR_MEASURE_LOCKED',
+  });
+  await reg2.close();
+  await log.close();
+});
+
+test('agent events carry rpc, redacted bulk data, decision, policy digest and seq', async () => {
+  const reg = await openRegister(`software:${join(dir, 'agent.reg')}:sha256`);
+  const log = await MeasurementLog.open({ path: join(dir, 'agent.log'), register: reg });
+  const content = agentEventContent({
+    rpc: 'WriteStreamRequest',
+    request: { container_id: 'c1', exec_id: 'e1', data: [104, 105] },
+    decision: 'allow',
+    policyDigest: 'sha256:abcd',
+  });
+  await log.appendEvent(WARD_DOMAIN, agentOperation('WriteStreamRequest'), content);
+  await log.close();
+  const rec = parseLog(await readFile(join(dir, 'agent.log'))).records[0]!;
+  assert.equal(rec.operation, 'WriteStream');
+  const hi = createHash('sha256').update('hi').digest('hex');
+  assert.equal(
+    rec.content,
+    `{"decision":"allow","policy":"sha256:abcd","request":{"container_id":"c1","data":{"length":2,"sha256":"${hi}"},` +
+      '"exec_id":"e1"},"rpc":"WriteStreamRequest","seq":0}',
+  );
+});
+
+test('bad content is refused without consuming a sequence number', async () => {
+  const reg = await openRegister(`software:${join(dir, 'bad.reg')}`);
+  const log = await MeasurementLog.open({ path: join(dir, 'bad.log'), register: reg });
+  await assert.rejects(log.appendEvent('a b', 'op', {}), MeasureError);
+  await assert.rejects(log.appendEvent('d', 'op', { seq: 3 }), /seq/);
+  await assert.rejects(log.appendEvent('d', 'op', { n: Number.NaN }), /JSON number/);
+  assert.equal((await log.appendEvent('d', 'op', {})).sequence, 0);
+  await log.close();
+});
+
+/** Splits a log into its records' bytes. */
+function split(bytes: Buffer): Buffer[] {
+  return parseLog(bytes).records.map((r) => bytes.subarray(r.offset, r.offset + r.length));
+}
+
+test('tampering: every flipped byte, dropped, duplicated, reordered or truncated record fails and is named', async () => {
+  const { bytes, value } = await makeLog('tamper', 6);
+  const recs = split(bytes);
+  const check = (mutated: Buffer, pattern: RegExp, what: string): void => {
+    assert.throws(
+      () => verifyLogBytes(mutated, { expected: value }),
+      (err: unknown) => {
+        assert.ok(err instanceof MeasureError, what);
+        assert.match(err.message, pattern, `${what}: ${err.message}`);
+        return true;
+      },
+    );
+  };
+  // Every single byte of record 3, flipped: the error names record 3.
+  const r3 = parseLog(bytes).records[3]!;
+  for (let i = r3.offset; i < r3.offset + r3.length; i++) {
+    const m = Buffer.from(bytes);
+    m[i]! ^= 0x01;
+    check(m, /record 3\b/, `flip byte ${i - r3.offset} of record 3`);
+  }
+  check(Buffer.concat([recs[0]!, recs[1]!, recs[3]!, recs[4]!, recs[5]!]), /record 2\b/, 'drop record 2');
+  check(
+    Buffer.concat([recs[0]!, recs[1]!, recs[2]!, recs[2]!, recs[3]!, recs[4]!, recs[5]!]),
+    /record 3\b/,
+    'duplicate record 2',
+  );
+  check(
+    Buffer.concat([recs[0]!, recs[2]!, recs[1]!, recs[3]!, recs[4]!, recs[5]!]),
+    /record 1\b/,
+    'swap records 1 and 2',
+  );
+  check(Buffer.concat(recs.slice(0, 5)), /after record 4/, 'drop the last record');
+  check(bytes.subarray(0, bytes.length - 7), /record 5\b/, 'truncate inside the last record');
+  check(bytes.subarray(0, recs[0]!.length + 10), /record 1\b/, 'truncate inside record 1');
+  // The untouched log verifies, and a wrong expected value does not.
+  assert.equal(verifyLogBytes(bytes, { expected: value }).records, 6);
+  assert.throws(() => verifyLogBytes(bytes, { expected: fromHex('00'.repeat(48)) }), /register holds/);
+});
+
+test('a log for another algorithm is rejected', async () => {
+  const { bytes } = await makeLog('alg', 2);
+  const reg = await openRegister(`software:${join(dir, 'alg256.reg')}:sha256`);
+  assert.throws(
+    () => verifyLogBytes(bytes, { alg: reg.alg, expected: Buffer.alloc(32) }),
+    /another algorithm/,
+  );
+  await reg.close();
+});

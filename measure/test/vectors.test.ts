@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { canonicalize, digest, encodeRecord, parseLog, SHA256, SHA384, taggedEventData } from '../index.js';
+
+// guest-components attestation-agent eventlog unit test (test_event_digest): the digest of the
+// TCG2 event data of `domain operation content`.
+const AAEL_SHA256 = '46df8dacf00a07d34a83cdf56d7978697790787cf2ba1432ef7c38f22cd96351';
+const AAEL_SHA384 =
+  'dad5f0e226318ffa9839b75a472c6aa7fdb5834949d0a0a22990cf04d5692440fb00f3aa0609db7e49cd8d793f670d02';
+// Trustee deps/eventlog/test_data/CCEL_AAEL_alibabacloud: the first AAEL event (MR index 4, SHA-384).
+const TRUSTEE_EVENT_B64 = 'TEVBQSQAAABjb2NvLmNvbSBzb21lLW9wZXJhdGlvbiBzb21lLWNvbnRlbnQ=';
+const TRUSTEE_DIGEST =
+  '2330183d89750c6a374ac9827d33a33636e7876733544584c8ccc88df0df87eada37e5d71d0773502234c2b5fbc7448e';
+
+const ev = { domain: 'domain', operation: 'operation', content: 'content' };
+
+test('AAEL digest vectors of guest-components (SHA-256, SHA-384)', () => {
+  const data = taggedEventData(ev);
+  assert.equal(digest(SHA256, data).toString('hex'), AAEL_SHA256);
+  assert.equal(digest(SHA384, data).toString('hex'), AAEL_SHA384);
+  assert.equal(encodeRecord(4, SHA256, ev).digest.toString('hex'), AAEL_SHA256);
+  assert.equal(encodeRecord(4, SHA384, ev).digest.toString('hex'), AAEL_SHA384);
+});
+
+test('Trustee CCEL_AAEL_alibabacloud event: same event bytes and digest', () => {
+  const fixture = Buffer.from(TRUSTEE_EVENT_B64, 'base64');
+  const data = taggedEventData({ domain: 'coco.com', operation: 'some-operation', content: 'some-content' });
+  assert.deepEqual(data, fixture);
+  const { bytes, digest: d } = encodeRecord(4, SHA384, {
+    domain: 'coco.com',
+    operation: 'some-operation',
+    content: 'some-content',
+  });
+  assert.equal(d.toString('hex'), TRUSTEE_DIGEST);
+  // TCG_PCR_EVENT2 layout: index 4, EV_EVENT_TAG, one digest, SHA-384 (0x000c), size, data.
+  assert.equal(bytes.readUInt32LE(0), 4);
+  assert.equal(bytes.readUInt32LE(4), 6);
+  assert.equal(bytes.readUInt32LE(8), 1);
+  assert.equal(bytes.readUInt16LE(12), 0x000c);
+  assert.equal(bytes.subarray(14, 62).toString('hex'), TRUSTEE_DIGEST);
+  assert.equal(bytes.readUInt32LE(62), fixture.length);
+  assert.deepEqual(bytes.subarray(66), fixture);
+  const parsed = parseLog(bytes);
+  assert.equal(parsed.tail, 'clean');
+  assert.equal(parsed.records[0]?.domain, 'coco.com');
+  assert.equal(parsed.records[0]?.content, 'some-content');
+});
+
+test('RFC 8785 canonicalization: ordering, numbers, strings', () => {
+  // RFC 8785 section 3.2.2 example values.
+  const input = {
+    // biome-ignore lint/correctness/noPrecisionLoss: RFC 8785's own example input.
+    numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001],
+    string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/',
+    literals: [null, true, false],
+  };
+  assert.equal(
+    canonicalize(input),
+    '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],' +
+      '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+  );
+  // Sorting by UTF-16 code units (RFC 8785 section 3.2.3 example).
+  const sorted = canonicalize({
+    '\u20ac': 'Euro Sign',
+    '\r': 'Carriage Return',
+    '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+    '1': 'One',
+    '\ud83d\ude00': 'Emoji: Grinning Face',
+    '\u0080': 'Control',
+    '\u00f6': 'Latin Small Letter O With Diaeresis',
+  });
+  // Read values in text order: JSON.parse would move the integer-like key "1" first.
+  assert.deepEqual(
+    [...sorted.matchAll(/":"([^"]+)"/g)].map((m) => m[1]),
+    [
+      'Carriage Return',
+      'One',
+      'Control',
+      'Latin Small Letter O With Diaeresis',
+      'Euro Sign',
+      'Emoji: Grinning Face',
+      'Hebrew Letter Dalet With Dagesh',
+    ],
+  );
+  assert.equal(canonicalize(-0), '0');
+  assert.throws(() => canonicalize(Number.NaN), /not a JSON number/);
+  assert.throws(() => canonicalize('\ud800'), /lone surrogate/);
+  assert.throws(() => canonicalize({ a: undefined }), /undefined/);
+  assert.throws(() => canonicalize(new Date()), /plain objects/);
+});
+
+test('domain and operation must not contain whitespace; content no newline', () => {
+  assert.throws(() => taggedEventData({ domain: 'a b', operation: 'x', content: '' }), /whitespace/);
+  assert.throws(() => taggedEventData({ domain: 'a', operation: 'x\ty', content: '' }), /whitespace/);
+  assert.throws(() => taggedEventData({ domain: 'a', operation: 'x', content: 'a\nb' }), /newline/);
+});

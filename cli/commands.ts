@@ -1,3 +1,4 @@
+import { registerIdentity } from './identity.js';
 import { registerLog } from './log.js';
 import type { CommandRegistrar } from './program.js';
 
@@ -5,4 +6,4 @@ import type { CommandRegistrar } from './program.js';
  * Every command family of `ward`. Each area adds its registrar here (one line each), in the
  * order they appear in `ward --help`.
  */
-export const REGISTRARS: readonly CommandRegistrar[] = [registerLog];
+export const REGISTRARS: readonly CommandRegistrar[] = [registerLog, registerIdentity];

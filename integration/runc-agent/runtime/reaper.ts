@@ -30,6 +30,8 @@ export class Reaper {
   watch(pid: number): Promise<ExitStatus> {
     return new Promise((resolve) => {
       this.#watched.set(pid, { resolve, orphan: false });
+      // A pending wait keeps the process alive, like a child_process handle does.
+      this.#timer.ref();
       this.#check(pid);
     });
   }
@@ -68,6 +70,7 @@ export class Reaper {
     }
     if (status) {
       this.#watched.delete(pid);
+      if (this.#watched.size === 0) this.#timer.unref();
       w.resolve(status);
     }
   }

@@ -1,0 +1,17 @@
+export { CGROUP_ROOT, containerCgroupPath, isCgroupV2, oomKillCount, sandboxCgroupPath } from './cgroups.js';
+export type { ContainerState } from './container.js';
+export { MAX_COPY_CHUNK } from './copy-file.js';
+export type { AgentErrorKind } from './errors.js';
+export { AgentError } from './errors.js';
+export type { Msg } from './fields.js';
+export { bytes, num, str } from './fields.js';
+export { GuestPaths, KATA_CONTAINER_BASE, KATA_GUEST_SANDBOX_DIR, KATA_GUEST_SHARE_DIR } from './paths.js';
+export type { ProcessState } from './process.js';
+export { REAP_SWEEP_MS } from './reaper.js';
+export type { RuncState } from './runc.js';
+export { DEFAULT_RUNC, Runc, RuncError } from './runc.js';
+export type { AgentLogger, SandboxOptions } from './sandbox.js';
+export { Sandbox } from './sandbox.js';
+export type { RuntimeSpec, SpecContext } from './spec.js';
+export { toRuntimeSpec } from './spec.js';
+export { MAX_READ } from './stream.js';

@@ -1,0 +1,462 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { mountsUnder, unmountAll } from '../../sys/index.js';
+import { containerCgroupPath, removeCgroup, sandboxCgroupPath } from './cgroups.js';
+import { Container } from './container.js';
+import { copyFileChunk } from './copy-file.js';
+import { AgentError, asAgentError, containerNotFound, invalidField } from './errors.js';
+import { bool, type Msg, msg, msgs, str, strings } from './fields.js';
+import { checkId } from './ids.js';
+import { createSharedNamespaces, removeSharedNamespaces, type SharedNamespaces } from './namespaces.js';
+import { OomWatcher } from './oom.js';
+import { GuestPaths, KATA_GUEST_SHARE_DIR } from './paths.js';
+import { ContainerProcess } from './process.js';
+import { Reaper } from './reaper.js';
+import { DEFAULT_RUNC, Runc } from './runc.js';
+import { toRuntimeSpec } from './spec.js';
+import { toRuntimeProcess } from './spec-process.js';
+import { toRuntimeResources } from './spec-resources.js';
+import { clearState, loadState, type PersistedSandbox, saveState } from './state.js';
+import { toCgroupStats } from './stats.js';
+import { type ProcessIo, pipeIo, terminalIo } from './stdio.js';
+import { addStorage, removeStorage, type StorageRecord } from './storage.js';
+
+/** The logging the runtime does (pino's call shape). */
+export interface AgentLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Options of {@link Sandbox.open}. */
+export interface SandboxOptions {
+  /** The directory standing in for the guest root. */
+  readonly root: string;
+  readonly runc?: string;
+  readonly logger?: AgentLogger;
+}
+
+const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$/;
+const SIGNAL_MAX = 64;
+const WINSIZE_MAX = 0xffff;
+const SILENT: AgentLogger = { info: () => undefined, warn: () => undefined };
+
+/**
+ * The guest as a sandbox: one per agent, like the kata-agent. Owns the containers, their runc
+ * state under the root, shared namespaces and storages, and persists the minimum a restarted
+ * agent needs to destroy everything.
+ */
+export class Sandbox {
+  /** Guest path resolution. */
+  readonly paths: GuestPaths;
+  readonly #runc: Runc;
+  readonly #log: AgentLogger;
+  readonly #reaper = new Reaper();
+  readonly #oom = new OomWatcher();
+  readonly #containers = new Map<string, Container>();
+  readonly #pending = new Set<string>();
+  #id: string;
+  #created = false;
+  #storages: StorageRecord[] = [];
+  #ns: SharedNamespaces | undefined;
+  #pidns: string | undefined;
+  #sandboxPidns = false;
+  /** Containers known only from the persisted record of a previous agent. */
+  readonly #recovered = new Set<string>();
+
+  private constructor(opts: SandboxOptions) {
+    this.paths = new GuestPaths(opts.root);
+    this.#log = opts.logger ?? SILENT;
+    mkdirSync(this.paths.runcRoot, { recursive: true });
+    mkdirSync(join(this.paths.private, 'log'), { recursive: true });
+    mkdirSync(join(this.paths.private, 'c'), { recursive: true });
+    this.#runc = new Runc(this.paths.runcRoot, join(this.paths.private, 'log'), opts.runc ?? DEFAULT_RUNC);
+    this.#id = `ward-${basename(this.paths.root)}`;
+  }
+
+  /** Opens the sandbox at `root`, recovering a previous agent's record if one is there. */
+  static open(opts: SandboxOptions): Sandbox {
+    const s = new Sandbox(opts);
+    const prev = loadState(s.paths.stateFile);
+    if (prev) {
+      s.#id = prev.sandboxId;
+      s.#created = true;
+      s.#storages = [...prev.storages];
+      s.#ns = prev.namespaces;
+      for (const c of prev.containers) s.#recovered.add(c);
+      s.#log.warn(
+        { sandbox: prev.sandboxId, containers: prev.containers },
+        'recovered the record of a previous agent',
+      );
+    }
+    return s;
+  }
+
+  /** The sandbox id. */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** Ids of the live containers (recovered ones included). */
+  get containerIds(): string[] {
+    return [...this.#containers.keys(), ...this.#recovered];
+  }
+
+  /** CreateSandbox: hostname, shared namespaces, storages, DNS. */
+  async createSandbox(req: Msg): Promise<void> {
+    if (this.#created) throw new AgentError('ALREADY_EXISTS', `sandbox ${this.#id} already exists`);
+    const hostname = str(req, 'hostname', 'CreateSandboxRequest');
+    if (hostname && !HOSTNAME_RE.test(hostname))
+      throw invalidField('hostname', `${JSON.stringify(hostname)} is not a valid hostname`);
+    const sid = str(req, 'sandbox_id', 'CreateSandboxRequest');
+    if (sid) this.#id = checkId('sandbox_id', sid);
+    this.#created = true;
+    try {
+      mkdirSync(this.paths.resolve(KATA_GUEST_SHARE_DIR, 'shared dir'), { recursive: true });
+      this.#ns = await createSharedNamespaces(this.paths.nsDir, hostname);
+      this.#persist();
+      for (const [i, s] of msgs(req, 'storages', 'CreateSandboxRequest').entries()) {
+        this.#storages.push(addStorage(s, `storages[${i}]`, this.paths));
+        this.#persist();
+      }
+      const dns = strings(req, 'dns', 'CreateSandboxRequest');
+      if (dns.length > 0) this.#writeResolvConf(dns);
+      this.#sandboxPidns = bool(req, 'sandbox_pidns', 'CreateSandboxRequest');
+    } catch (err) {
+      await this.destroy().catch(() => undefined);
+      throw asAgentError(err, 'CreateSandbox');
+    }
+    this.#log.info({ sandbox: this.#id, hostname, pidns: this.#sandboxPidns }, 'sandbox created');
+  }
+
+  /** DestroySandbox (also the agent's shutdown): removes every container, mount and record. */
+  async destroy(): Promise<void> {
+    this.#oom.close();
+    const ids = [...this.#containers.keys()].reverse();
+    for (const id of ids)
+      await this.removeContainer(id, 0).catch((e) => this.#log.warn({ id, err: String(e) }, 'remove failed'));
+    // Whatever runc still knows under our root (recovered or half-created) goes too.
+    for (const st of await this.#runc.list().catch(() => [])) {
+      await this.#runc
+        .delete(st.id, true)
+        .catch((e) => this.#log.warn({ id: st.id, err: String(e) }, 'runc delete failed'));
+      rmSync(this.paths.bundle(st.id), { recursive: true, force: true });
+    }
+    this.#recovered.clear();
+    for (const s of this.#storages.reverse()) removeStorage(s);
+    this.#storages = [];
+    if (this.#ns) removeSharedNamespaces(this.#ns);
+    this.#ns = undefined;
+    const left = unmountAll(this.paths.root);
+    if (left > 0) this.#log.warn({ count: left }, 'unmounted leftovers under the root');
+    removeCgroup(sandboxCgroupPath(this.#id));
+    clearState(this.paths.stateFile);
+    this.#created = false;
+    this.#pidns = undefined;
+    this.#log.info({ sandbox: this.#id }, 'sandbox destroyed');
+  }
+
+  /** Mount points still present under the root (for tests and diagnostics). */
+  get mounts(): string[] {
+    return mountsUnder(this.paths.root);
+  }
+
+  /** CreateContainer: translate the spec, set up storages, `runc create`. */
+  async createContainer(req: Msg): Promise<void> {
+    const cid = checkId('container_id', str(req, 'container_id', 'CreateContainerRequest'));
+    if (this.#containers.has(cid) || this.#pending.has(cid) || this.#recovered.has(cid)) {
+      throw new AgentError('ALREADY_EXISTS', `container ${JSON.stringify(cid)} already exists`);
+    }
+    const execId = str(req, 'exec_id', 'CreateContainerRequest') || cid;
+    checkId('exec_id', execId);
+    this.#pending.add(cid);
+    const storages: StorageRecord[] = [];
+    let io: ProcessIo | undefined;
+    let created = false;
+    const bundle = this.paths.bundle(cid);
+    try {
+      for (const [i, s] of msgs(req, 'storages', 'CreateContainerRequest').entries()) {
+        storages.push(addStorage(s, `storages[${i}]`, this.paths));
+      }
+      const joinPidns = bool(req, 'sandbox_pidns', 'CreateContainerRequest') || this.#sandboxPidns;
+      const cgroupsPath = containerCgroupPath(this.#id, cid);
+      const spec = toRuntimeSpec(msg(req, 'OCI', 'CreateContainerRequest'), {
+        paths: this.paths,
+        ...(this.#ns ? { ipcPath: this.#ns.ipc, utsPath: this.#ns.uts } : {}),
+        ...(joinPidns && this.#pidns ? { pidPath: this.#pidns } : {}),
+        cgroupsPath,
+      });
+      mkdirSync(bundle, { recursive: true });
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec.config));
+      const size = consoleSize(spec.config);
+      io = spec.terminal ? terminalIo(join(this.paths.private, 'c'), cid, size) : pipeIo();
+      const pidFile = join(bundle, 'init.pid');
+      await this.#runc.create(cid, bundle, pidFile, io.runcStdio, io.consoleSocket);
+      created = true;
+      await io.attach();
+      const pid = readPid(pidFile);
+      const init = new ContainerProcess(cid, execId, pid, true, io, this.#reaper.watch(pid));
+      this.#containers.set(cid, new Container(cid, bundle, storages, init));
+      if (!this.#pidns && !(joinPidns && this.#pidns)) this.#pidns = `/proc/${pid}/ns/pid`;
+      this.#oom.track(cid, cgroupsPath);
+      this.#persist();
+      this.#log.info({ container: cid, pid, terminal: spec.terminal }, 'container created');
+    } catch (err) {
+      io?.abort();
+      if (created) await this.#runc.delete(cid, true).catch(() => undefined);
+      for (const s of storages.reverse()) removeStorage(s);
+      rmSync(bundle, { recursive: true, force: true });
+      throw asAgentError(err, `CreateContainer ${cid}`);
+    } finally {
+      this.#pending.delete(cid);
+    }
+  }
+
+  /** StartContainer: `runc start` of a created container. */
+  async startContainer(cid: string): Promise<void> {
+    const c = this.#container(cid);
+    c.require('StartContainer', 'created');
+    await this.#runc.start(cid).catch((e) => Promise.reject(asAgentError(e, `StartContainer ${cid}`)));
+    c.move('running');
+    c.initProcess.started();
+  }
+
+  /**
+   * RemoveContainer: kills every process, waits for them, deletes the runc container and its
+   * storages. With `timeoutSec` > 0, answers DEADLINE_EXCEEDED if that takes longer.
+   */
+  async removeContainer(cid: string, timeoutSec: number): Promise<void> {
+    if (this.#recovered.has(cid)) {
+      await this.#runc.delete(cid, true).catch(() => undefined);
+      rmSync(this.paths.bundle(cid), { recursive: true, force: true });
+      this.#recovered.delete(cid);
+      this.#persist();
+      return;
+    }
+    const c = this.#container(cid);
+    const work = async (): Promise<void> => {
+      if (c.state === 'paused') await this.#runc.resume(cid).catch(() => undefined);
+      if (c.state !== 'stopped') await this.#runc.kill(cid, 9, true).catch(() => undefined);
+      await Promise.all(c.processes.map((p) => p.wait()));
+      await this.#runc.delete(cid, true);
+      for (const p of c.processes) p.io.close();
+      this.#oom.untrack(cid);
+      for (const s of [...c.storages].reverse()) removeStorage(s);
+      rmSync(c.bundle, { recursive: true, force: true });
+      this.#containers.delete(cid);
+      if (this.#pidns === `/proc/${c.initProcess.pid}/ns/pid`) this.#pidns = undefined;
+      this.#persist();
+    };
+    if (timeoutSec <= 0)
+      return work().catch((e) => Promise.reject(asAgentError(e, `RemoveContainer ${cid}`)));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new AgentError('DEADLINE_EXCEEDED', `RemoveContainer ${cid}: not done after ${timeoutSec}s`),
+          ),
+        timeoutSec * 1000,
+      );
+    });
+    try {
+      await Promise.race([work(), deadline]);
+    } catch (e) {
+      throw asAgentError(e, `RemoveContainer ${cid}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** ExecProcess: `runc exec --detach` of the request's process. */
+  async execProcess(req: Msg): Promise<void> {
+    const cid = str(req, 'container_id', 'ExecProcessRequest');
+    const c = this.#container(cid);
+    const eid = checkId('exec_id', str(req, 'exec_id', 'ExecProcessRequest'));
+    if (c.hasProcess(eid))
+      throw new AgentError(
+        'ALREADY_EXISTS',
+        `process ${JSON.stringify(eid)} already exists in container ${JSON.stringify(cid)}`,
+      );
+    c.require('ExecProcess', 'running');
+    const proc = toRuntimeProcess(msg(req, 'process', 'ExecProcessRequest'), 'process');
+    const file = join(c.bundle, `exec-${eid}.json`);
+    writeFileSync(file, JSON.stringify(proc));
+    const pidFile = join(c.bundle, `exec-${eid}.pid`);
+    const size = consoleSize({ process: proc });
+    const io =
+      proc['terminal'] === true ? terminalIo(join(this.paths.private, 'c'), `${cid}-${eid}`, size) : pipeIo();
+    try {
+      await this.#runc.exec(cid, file, pidFile, io.runcStdio, io.consoleSocket);
+      await io.attach();
+    } catch (err) {
+      io.abort();
+      throw asAgentError(err, `ExecProcess ${cid}/${eid}`);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    const pid = readPid(pidFile);
+    rmSync(pidFile, { force: true });
+    const p = new ContainerProcess(cid, eid, pid, false, io, this.#reaper.watch(pid));
+    p.started();
+    c.addExec(p);
+    this.#log.info({ container: cid, exec: eid, pid }, 'process started');
+  }
+
+  /** SignalProcess: to one process, or (empty exec id) to every process of the container. */
+  async signalProcess(cid: string, eid: string, signal: number): Promise<void> {
+    if (!Number.isInteger(signal) || signal < 0 || signal > SIGNAL_MAX)
+      throw invalidField('signal', `${signal} is not a signal number`);
+    const c = this.#container(cid);
+    const p = c.process(eid);
+    if (eid === '' && c.state !== 'stopped') {
+      await this.#runc
+        .kill(cid, signal, true)
+        .catch((e) => Promise.reject(asAgentError(e, `SignalProcess ${cid}`)));
+      return;
+    }
+    p.signal(signal);
+  }
+
+  /** WaitProcess: blocks until the process exits; its exit code (128 + n for signal n). */
+  async waitProcess(cid: string, eid: string): Promise<number> {
+    const c = this.#container(cid);
+    const p = c.process(eid);
+    const status = await p.wait();
+    p.waited = true;
+    if (!p.init && p.drained) c.forgetExec(p.execId);
+    return status.code;
+  }
+
+  /** ReadStdout / ReadStderr: blocks until data; empty at EOF. */
+  async readOutput(cid: string, eid: string, len: number, stderr: boolean): Promise<Buffer> {
+    const c = this.#container(cid);
+    const p = c.process(eid);
+    // A terminal has one stream, served as stdout; ReadStderr ends at once instead of stealing it.
+    if (stderr && p.io.terminal) return Buffer.alloc(0);
+    const data = await p.output(stderr).read(len);
+    if (data.length === 0 && !p.init && p.waited && p.drained) c.forgetExec(p.execId);
+    return data;
+  }
+
+  /** WriteStdin: the number of bytes written. */
+  writeStdin(cid: string, eid: string, data: Buffer): Promise<number> {
+    return this.#container(cid).process(eid).io.write(data);
+  }
+
+  /** CloseStdin. */
+  closeStdin(cid: string, eid: string): Promise<void> {
+    return this.#container(cid).process(eid).io.closeStdin();
+  }
+
+  /** TtyWinResize. */
+  resizeTerminal(cid: string, eid: string, rows: number, cols: number): void {
+    if (rows > WINSIZE_MAX || cols > WINSIZE_MAX)
+      throw invalidField(rows > WINSIZE_MAX ? 'row' : 'column', `must be at most ${WINSIZE_MAX}`);
+    this.#container(cid).process(eid).io.resize(rows, cols);
+  }
+
+  /** PauseContainer. */
+  async pause(cid: string): Promise<void> {
+    const c = this.#container(cid);
+    c.require('PauseContainer', 'running');
+    await this.#runc.pause(cid).catch((e) => Promise.reject(asAgentError(e, `PauseContainer ${cid}`)));
+    c.move('paused');
+  }
+
+  /** ResumeContainer. */
+  async resume(cid: string): Promise<void> {
+    const c = this.#container(cid);
+    c.require('ResumeContainer', 'paused');
+    await this.#runc.resume(cid).catch((e) => Promise.reject(asAgentError(e, `ResumeContainer ${cid}`)));
+    c.move('running');
+  }
+
+  /** UpdateContainer: new cgroup resources through `runc update`. */
+  async update(cid: string, resources: Msg | undefined): Promise<void> {
+    const c = this.#container(cid);
+    c.require('UpdateContainer', 'created', 'running', 'paused');
+    const r = toRuntimeResources(resources, 'resources');
+    if (!r) return;
+    const file = join(c.bundle, 'update.json');
+    writeFileSync(file, JSON.stringify(r));
+    try {
+      await this.#runc.update(cid, file);
+    } catch (e) {
+      throw asAgentError(e, `UpdateContainer ${cid}`);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  /** StatsContainer: cgroup figures (agent.proto CgroupStats shape). */
+  async stats(cid: string): Promise<Record<string, unknown>> {
+    const c = this.#container(cid);
+    c.require('StatsContainer', 'created', 'running', 'paused');
+    const ev = await this.#runc
+      .stats(cid)
+      .catch((e) => Promise.reject(asAgentError(e, `StatsContainer ${cid}`)));
+    return toCgroupStats(ev.data);
+  }
+
+  /** GetOOMEvent: blocks until a container has an OOM kill; its id. */
+  oomEvent(): Promise<string> {
+    return this.#oom.next();
+  }
+
+  /** CopyFile: one chunk, into the root. */
+  copyFile(req: Msg): void {
+    try {
+      copyFileChunk(req, this.paths);
+    } catch (err) {
+      throw asAgentError(err, 'CopyFile');
+    }
+  }
+
+  /** Stops the agent's watchers (after {@link destroy}). */
+  close(): void {
+    this.#reaper.close();
+    this.#oom.close();
+  }
+
+  #container(cid: string): Container {
+    const c = this.#containers.get(cid);
+    if (c) return c;
+    if (this.#recovered.has(cid)) {
+      throw new AgentError(
+        'FAILED_PRECONDITION',
+        `container ${cid} belongs to a previous agent: only RemoveContainer and DestroySandbox apply`,
+      );
+    }
+    throw containerNotFound(cid);
+  }
+
+  #persist(): void {
+    const s: PersistedSandbox = {
+      version: 1,
+      sandboxId: this.#id,
+      containers: this.containerIds,
+      storages: this.#storages,
+      ...(this.#ns ? { namespaces: this.#ns } : {}),
+      cgroupParent: sandboxCgroupPath(this.#id),
+    };
+    saveState(this.paths.stateFile, s);
+  }
+
+  #writeResolvConf(dns: string[]): void {
+    const etc = this.paths.resolve('/etc', 'dns');
+    mkdirSync(etc, { recursive: true });
+    writeFileSync(join(etc, 'resolv.conf'), `${dns.join('\n')}\n`);
+  }
+}
+
+function readPid(file: string): number {
+  const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
+  if (!Number.isInteger(pid) || pid <= 0) throw new AgentError('INTERNAL', `bad pid file ${file}`);
+  return pid;
+}
+
+function consoleSize(config: Record<string, unknown>): { rows: number; cols: number } | undefined {
+  const p = config['process'] as { consoleSize?: { height: number; width: number } } | undefined;
+  const cs = p?.consoleSize;
+  return cs ? { rows: cs.height, cols: cs.width } : undefined;
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { type AgentError, Sandbox } from '../runc-agent/runtime/index.js';
+import { addRootfs, kataSpec, makeRoot, mountsUnder, runcList, skipReason } from './runc-agent-fixtures.js';
+
+const skip = skipReason();
+let root = '';
+let sb: Sandbox;
+
+async function readAll(cid: string, eid: string, stderr = false): Promise<string> {
+  let out = '';
+  for (;;) {
+    const d = await sb.readOutput(cid, eid, 0, stderr);
+    if (d.length === 0) return out;
+    out += d.toString('utf8');
+  }
+}
+
+before(async () => {
+  if (skip) return;
+  root = makeRoot('rt');
+  sb = Sandbox.open({ root });
+  await sb.createSandbox({ hostname: 'podhost', sandbox_id: 'rt-sandbox', sandbox_pidns: false });
+});
+
+after(async () => {
+  if (skip) return;
+  await sb.destroy();
+  sb.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('runtime: container output, exit codes and signal deaths', { skip }, async () => {
+  const rootfs = addRootfs(root, 'c1');
+  await sb.createContainer({
+    container_id: 'c1',
+    exec_id: 'c1',
+    OCI: kataSpec(rootfs, ['sh', '-c', 'echo out; echo err >&2; hostname; exit 3']),
+  });
+  await sb.startContainer('c1');
+  const [out, err, code] = await Promise.all([
+    readAll('c1', ''),
+    readAll('c1', '', true),
+    sb.waitProcess('c1', ''),
+  ]);
+  assert.equal(out, 'out\npodhost\n');
+  assert.equal(err, 'err\n');
+  assert.equal(code, 3);
+  await sb.removeContainer('c1', 0);
+  assert.deepEqual(runcList(root), []);
+});
+
+test('runtime: exec with stdin through cat, SIGKILL is 137, unknown ids', { skip }, async () => {
+  const rootfs = addRootfs(root, 'c2');
+  await sb.createContainer({ container_id: 'c2', exec_id: 'c2', OCI: kataSpec(rootfs, ['sleep', '1000']) });
+  await sb.startContainer('c2');
+  await sb.execProcess({ container_id: 'c2', exec_id: 'e1', process: kataSpec(rootfs, ['cat'])['Process'] });
+  assert.equal(await sb.writeStdin('c2', 'e1', Buffer.from('hello stdin\n')), 12);
+  await sb.closeStdin('c2', 'e1');
+  assert.equal(await readAll('c2', 'e1'), 'hello stdin\n');
+  assert.equal(await sb.waitProcess('c2', 'e1'), 0);
+  await assert.rejects(sb.readOutput('c2', 'e1', 10, false), (e: AgentError) => e.kind === 'NOT_FOUND');
+  await assert.rejects(
+    sb.waitProcess('nope', ''),
+    (e: AgentError) => e.kind === 'NOT_FOUND' && /nope/.test(e.message),
+  );
+  await sb.signalProcess('c2', '', 9);
+  assert.equal(await sb.waitProcess('c2', ''), 137);
+  await sb.removeContainer('c2', 5);
+});
+
+test('runtime: terminal exec with a window resize', { skip }, async () => {
+  const rootfs = addRootfs(root, 'c3');
+  await sb.createContainer({ container_id: 'c3', exec_id: 'c3', OCI: kataSpec(rootfs, ['sleep', '1000']) });
+  await sb.startContainer('c3');
+  const proc = kataSpec(rootfs, ['sh', '-c', 'read x; stty size'], { terminal: true })['Process'];
+  await sb.execProcess({ container_id: 'c3', exec_id: 't1', process: proc });
+  sb.resizeTerminal('c3', 't1', 33, 101);
+  await sb.writeStdin('c3', 't1', Buffer.from('go\n'));
+  const out = await readAll('c3', 't1');
+  assert.match(out, /33 101/);
+  assert.equal(await sb.waitProcess('c3', 't1'), 0);
+  await sb.removeContainer('c3', 0);
+  assert.deepEqual(
+    mountsUnder(root).filter((m) => !m.includes('/ns/')),
+    [],
+  );
+});

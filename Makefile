@@ -15,6 +15,7 @@ deps:
 	@sh scripts/install-deps.sh
 
 build: deps
+	@$(NODE) scripts/gen-proto.mjs
 	@$(TSC) -p tsconfig.json
 	@sh scripts/make-bins.sh
 

@@ -59,12 +59,13 @@ export class ServerCall implements ServerStream {
       return;
     }
     if (this.streamingServer) {
-      this.finish();
+      this.done = true;
       try {
         writeDataFrame(this.owner.conn, this.id, Flag.RemoteClosed, result);
       } catch (err) {
         this.writeStatus(toRpcStatus(err));
       }
+      this.finish();
       return;
     }
     this.respond(OK_STATUS, result ?? EMPTY);
@@ -134,14 +135,16 @@ export class ServerCall implements ServerStream {
     }
   }
 
+  /** Writes the final frame, then releases the call (which may let a draining connection close). */
   private respond(status: RpcStatus, payload: Uint8Array): void {
-    this.finish();
+    this.done = true;
     try {
       writeResponseFrame(this.owner.conn, this.id, status, payload);
     } catch (err) {
       // Only an oversized response can fail to encode; the caller still gets an answer.
       this.writeStatus(toRpcStatus(err));
     }
+    this.finish();
   }
 
   private writeStatus(status: RpcStatus): void {

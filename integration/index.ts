@@ -1,1 +1,4 @@
 export * from './containerd/index.js';
+export * from './rootfs/index.js';
+export * from './runc-agent/index.js';
+export * from './sys/index.js';

@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startRuncAgent } from './agent.js';
+import { AGENT_ADDR_ENV } from './listen.js';
+
+const USAGE = `usage: ward-runc-agent --listen ADDR --root DIR [--record FILE] [--runc PATH] [--debug]
+  ADDR  unix:///path | /path | tcp://host:port   (default: $${AGENT_ADDR_ENV})
+  DIR   directory standing in for the guest root`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      listen: { type: 'string' },
+      root: { type: 'string' },
+      record: { type: 'string' },
+      runc: { type: 'string' },
+      debug: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const listen = values.listen ?? process.env[AGENT_ADDR_ENV];
+  if (!listen || !values.root)
+    throw new Error(`--listen (or ${AGENT_ADDR_ENV}) and --root are required\n${USAGE}`);
+  const logger = pino(
+    { name: 'ward-runc-agent', level: values.debug ? 'debug' : 'info' },
+    pino.destination(2),
+  );
+  const agent = await startRuncAgent({
+    listen,
+    root: values.root,
+    logger,
+    ...(values.record ? { record: values.record } : {}),
+    ...(values.runc ? { runc: values.runc } : {}),
+  });
+  const stop = (sig: string): void => {
+    logger.info({ signal: sig }, 'stopping: destroying the sandbox');
+    agent.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: String(err) }, 'clean-up failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`ward-runc-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});

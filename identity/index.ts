@@ -25,6 +25,7 @@ export type { IdentityLookup } from './lookup.js';
 export { lookupCgroupPaths, lookupContainer } from './lookup.js';
 export type { PeerCredentialReader, PeerCredentials } from './peer.js';
 export { checkPeer, ROOT_UID } from './peer.js';
+export { loadPluginRoot, PLUGIN_PROTO_FILES, serviceDefinition } from './plugin/schema.js';
 export type { ServedPlugin } from './plugin/serve.js';
 export { handshakeLine, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, servePlugin } from './plugin/serve.js';
 export type { PluginConfig } from './plugin-config.js';

@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   canonicalizeText,
+  DEFAULT_TPM_PCR,
   describeSummary,
   fromHex,
   hex,
+  initialValueFor,
   MeasurementLog,
   openRegister,
   parseLog,
   parseSpec,
   type Register,
+  SHA256,
   toCelJson,
   toCelTlv,
   verifyLogBytes,
@@ -204,8 +207,12 @@ async function verifyWithQuote(bytes: Buffer, o: VerifyOpts, mr: number | undefi
   const signature = (await pick(['signature', 'quote.sig', 'sig'], true))!;
   const pcrs = await pick(['pcrs', 'quote.pcrs', 'pcr'], false);
   const s = verifyLogBytes(bytes, { tpm: true, ...(mr !== undefined ? { mrIndex: mr } : {}) });
-  const replayed = new Map<string, Buffer>();
-  if (s.alg) for (const [idx, v] of s.values) replayed.set(`${s.alg.tpmId}:${idx}`, v);
+  // The log's PCR is always checked, at its initial value when the log is empty: an empty or
+  // truncated log must not pass against a quote of an extended PCR.
+  const alg = s.alg ?? SHA256;
+  const pcr = s.mrIndex ?? DEFAULT_TPM_PCR;
+  const replayed = new Map<string, Buffer>([[`${alg.tpmId}:${pcr}`, initialValueFor(alg, pcr, true)]]);
+  for (const [idx, v] of s.values) replayed.set(`${alg.tpmId}:${idx}`, v);
   verifyQuote({
     message,
     signature,

@@ -44,7 +44,12 @@ function lex(src: string): Tok[] {
     } else if (c === '/' && src[i + 1] === '*') {
       const end = src.indexOf('*/', i + 2);
       if (end < 0) throw fail(line, col(), 'unterminated comment');
-      for (let j = i; j < end; j++) if (src[j] === '\n') line++, (lineStart = j + 1);
+      for (let j = i; j < end; j++) {
+        if (src[j] === '\n') {
+          line++;
+          lineStart = j + 1;
+        }
+      }
       i = end + 2;
     } else if (c === '"') {
       const l = line;
@@ -123,8 +128,10 @@ export function parseHcl(src: string): HclObject {
       while (!(peek().t === 'punct' && (peek() as { v: string }).v === ']')) {
         list.push(value(depth + 1));
         skipNl();
-        if (peek().t === 'punct' && (peek() as { v: string }).v === ',') p++, skipNl();
-        else if (!(peek().t === 'punct' && (peek() as { v: string }).v === ']')) {
+        if (peek().t === 'punct' && (peek() as { v: string }).v === ',') {
+          p++;
+          skipNl();
+        } else if (!(peek().t === 'punct' && (peek() as { v: string }).v === ']')) {
           throw fail(peek().line, peek().col, "expected ',' or ']'");
         }
       }

@@ -10,7 +10,8 @@ bin() {
   chmod 0755 "dist/bin/$name"
 }
 bin ward ../cli/main.js
-bin containerd-shim-ward-v2 ../shim/main.js
+# The shim is a POSIX sh launcher so containerd's `start` never waits for Node (docs/SHIM.md).
+install -m 0755 shim/launcher.sh dist/bin/containerd-shim-ward-v2
 bin ward-agent-proxy ../agent-proxy/main.js
 bin ward-runc-agent ../integration/runc-agent/main.js
 bin ward-spire-plugin ../identity/plugin-main.js

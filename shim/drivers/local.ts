@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { WardConfig } from '../config/schema.js';
+import { ShimError } from '../errors.js';
+import { KATA_GUEST_SHARED_DIR } from '../translate/kata-paths.js';
+import { dialUnixAgent } from './dial.js';
+import type { SandboxDriver, SandboxHandle } from './types.js';
+
+/** Grace period for a stopping agent or proxy process before SIGKILL. */
+const STOP_GRACE_MS = 3_000;
+
+/** An agent served inside the worker process, on its own socket. */
+export interface InProcessAgent {
+  close(): Promise<void>;
+}
+
+/** Starts ward-runc-agent inside this process (the `in-process` mode); provided by the worker. */
+export type InProcessAgentStarter = (listen: string, root: string, log: Logger) => Promise<InProcessAgent>;
+
+/** Where the local driver keeps a pod's agent: its guest root and sockets. */
+export interface LocalLayout {
+  readonly root: string;
+  readonly agentSocket: string;
+  readonly proxySocket: string;
+}
+
+/** The layout under a pod's sandbox directory. */
+export function localLayout(sandboxDir: string): LocalLayout {
+  return {
+    root: join(sandboxDir, 'root'),
+    agentSocket: join(sandboxDir, 'agent.sock'),
+    proxySocket: join(sandboxDir, 'proxy.sock'),
+  };
+}
+
+/** `dist/bin/<name>`, next to the shim's own launcher. */
+export function siblingBinary(name: string): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', name);
+}
+
+function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * The `local` driver (development and CI): per pod, one ward-runc-agent whose root directory
+ * stands in for the guest, reachable on a unix socket in the pod's sandbox directory, in this
+ * process or as its own process (`sandbox.local.agent`). The guest's shared directory is a
+ * directory under that root, so sharing a rootfs is a bind mount. With `sandbox.local.policy`
+ * set, ward-agent-proxy is started in front of the agent and the shim talks to the proxy.
+ */
+export class LocalDriver implements SandboxDriver {
+  readonly kind = 'local' as const;
+  readonly layout: LocalLayout;
+  private readonly cfg: WardConfig;
+  private readonly log: Logger;
+  private readonly startInProcess: InProcessAgentStarter;
+  private readonly onPids: (pids: Record<string, number>) => Promise<void>;
+  private inProcess: InProcessAgent | undefined;
+  private agentProc: ChildProcess | undefined;
+  private proxyProc: ChildProcess | undefined;
+  private handle: SandboxHandle | undefined;
+
+  constructor(opts: {
+    cfg: WardConfig;
+    sandboxDir: string;
+    log: Logger;
+    startInProcess: InProcessAgentStarter;
+    /** Records helper process ids on disk so `delete` can stop them when this process is gone. */
+    onPids: (pids: Record<string, number>) => Promise<void>;
+  }) {
+    this.cfg = opts.cfg;
+    this.layout = localLayout(opts.sandboxDir);
+    this.log = opts.log;
+    this.startInProcess = opts.startInProcess;
+    this.onPids = opts.onPids;
+  }
+
+  async start(): Promise<SandboxHandle> {
+    const local = this.cfg.sandbox.local;
+    if (local.transport !== 'unix') {
+      throw new ShimError('sandbox.local.transport = "hvsock" is not wired in this build', 'ERR_SHIM_CONFIG');
+    }
+    await mkdir(join(this.layout.root, KATA_GUEST_SHARED_DIR), { recursive: true, mode: 0o700 });
+    await rm(this.layout.agentSocket, { force: true });
+    const listen = `unix://${this.layout.agentSocket}`;
+    const pids: Record<string, number> = {};
+    if (local.agent === 'in-process') {
+      this.inProcess = await this.startInProcess(listen, this.layout.root, this.log);
+    } else {
+      const bin = local.agent_binary || siblingBinary('ward-runc-agent');
+      this.agentProc = spawn(bin, ['--listen', listen, '--root', this.layout.root], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, WARD_RUNC: local.runc },
+      });
+      this.agentProc.on('error', (err) =>
+        this.log.error({ err: err.message }, 'ward-runc-agent failed to start'),
+      );
+      pids['agent'] = this.agentProc.pid ?? 0;
+    }
+    let target = this.layout.agentSocket;
+    if (local.policy) {
+      // Hook for ward-agent-proxy (its own issue): policy and measurement in front of the agent.
+      await rm(this.layout.proxySocket, { force: true });
+      const bin = local.proxy_binary || siblingBinary('ward-agent-proxy');
+      this.proxyProc = spawn(
+        bin,
+        ['--listen', `unix://${this.layout.proxySocket}`, '--agent', listen, '--policy', local.policy],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      this.proxyProc.on('error', (err) =>
+        this.log.error({ err: err.message }, 'ward-agent-proxy failed to start'),
+      );
+      pids['proxy'] = this.proxyProc.pid ?? 0;
+      target = this.layout.proxySocket;
+    }
+    await this.onPids(pids);
+    try {
+      const agent = await dialUnixAgent(
+        target,
+        this.cfg.agent.dial_timeout_ms,
+        this.cfg.agent.request_timeout_ms,
+      );
+      this.handle = {
+        agent,
+        sharedDir: join(this.layout.root, KATA_GUEST_SHARED_DIR),
+        pid: this.agentProc?.pid ?? process.pid,
+      };
+      return this.handle;
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.handle?.agent.close();
+    this.handle = undefined;
+    await stopChild(this.proxyProc);
+    this.proxyProc = undefined;
+    await stopChild(this.agentProc);
+    this.agentProc = undefined;
+    await this.inProcess?.close();
+    this.inProcess = undefined;
+    await rm(this.layout.agentSocket, { force: true });
+    await rm(this.layout.proxySocket, { force: true });
+  }
+}

@@ -1,0 +1,77 @@
+#!/bin/sh
+# containerd-shim-ward-v2: the thin launcher containerd executes (docs/SHIM.md, "Process model").
+#
+# Node takes ~100 ms to start, about the whole budget of `ctr run --rm`, so this POSIX sh script
+# never starts Node on the hot path: `start` hands the request to the long-lived Ward shim daemon
+# through its control fifo and prints the address the daemon answers with (the daemon gives the
+# pod to a pre-started worker from its warm pool). Anything else (`delete`, `-v`) is rare and runs
+# in Node directly. containerd reads stdout and stderr combined, so nothing but the address (or
+# an error) may be printed, and nothing started here may keep those pipes open.
+set -eu
+
+WARD_LIB=${WARD_LIB:-@WARD_LIB@}
+case "$WARD_LIB" in @*) WARD_LIB=$(CDPATH='' cd -- "$(dirname -- "$(readlink -f -- "$0")")/.." && pwd) ;; esac
+NODE=${WARD_NODE:-node}
+MAIN="$WARD_LIB/shim/main.js"
+RUN=${WARD_RUN_DIR:-/run/ward}
+START_TIMEOUT=${WARD_START_TIMEOUT:-30}
+
+is_start=0
+for a in "$@"; do [ "$a" = start ] && is_start=1; done
+[ "$is_start" = 1 ] || exec "$NODE" "$MAIN" "$@"
+
+fail() { printf '%s' "containerd-shim-ward-v2: $*"; exit 1; }
+
+daemon_alive() {
+  [ -p "$RUN/ctl.fifo" ] && [ -s "$RUN/daemon.pid" ] && kill -0 "$(cat "$RUN/daemon.pid")" 2>/dev/null
+}
+
+ensure_daemon() {
+  daemon_alive && return 0
+  mkdir -p "$RUN" && chmod 0700 "$RUN"
+  (
+    # One launcher starts the daemon; the others wait on the lock and then find it alive.
+    flock -w "$START_TIMEOUT" 9 || exit 1
+    daemon_alive && exit 0
+    rm -f "$RUN/ready"
+    setsid "$NODE" "$MAIN" daemon --run-dir "$RUN" </dev/null >>"$RUN/daemon.log" 2>&1 &
+    i=0
+    while [ ! -e "$RUN/ready" ]; do
+      i=$((i + 1)); [ "$i" -gt $((START_TIMEOUT * 50)) ] && exit 1
+      sleep 0.02
+    done
+  ) 9>"$RUN/daemon.lock" || fail "the Ward shim daemon did not start (see $RUN/daemon.log)"
+}
+
+ensure_daemon
+req=$(mktemp -d "$RUN/req.XXXXXXXX") || fail "cannot create a request directory under $RUN"
+watchdog=""
+cleanup() {
+  [ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null
+  rm -rf "$req"
+}
+trap cleanup EXIT
+trap 'exit 1' TERM INT
+
+for a in "$@"; do printf '%s\n' "$a"; done >"$req/args"
+{
+  printf 'TTRPC_ADDRESS=%s\n' "${TTRPC_ADDRESS:-}"
+  printf 'GRPC_ADDRESS=%s\n' "${GRPC_ADDRESS:-}"
+  printf 'NAMESPACE=%s\n' "${NAMESPACE:-}"
+  printf 'PWD=%s\n' "$(pwd)"
+} >"$req/env"
+# Runtime options or BootstrapParams, whichever containerd sent; never read from a terminal.
+if [ -t 0 ]; then : >"$req/stdin"; else cat >"$req/stdin"; fi
+mkfifo -m 0600 "$req/reply"
+# Held open read-write so the daemon's non-blocking open for writing always finds a reader.
+exec 3<>"$req/reply"
+self=$$
+( sleep "$START_TIMEOUT"; kill -TERM "$self" ) </dev/null >/dev/null 2>&1 &
+watchdog=$!
+printf '%s\n' "$req" >"$RUN/ctl.fifo"
+IFS= read -r reply <&3 || fail "no answer from the Ward shim daemon"
+case "$reply" in
+  OK\ *) printf '%s' "${reply#OK }" ;;
+  ERR\ *) fail "${reply#ERR }" ;;
+  *) fail "bad answer from the Ward shim daemon" ;;
+esac

@@ -1,0 +1,157 @@
+import { chmod, rm } from 'node:fs/promises';
+import { createServer, type Server as NetServer } from 'node:net';
+import pino from 'pino';
+import type protobuf from 'protobufjs';
+import { messageType, serviceMethods, TASK_SERVICE } from '../../proto/index.js';
+import { Server, type ServiceDefinition, statusError, type UnaryHandler } from '../../proto/ttrpc/index.js';
+import type { WardConfig } from '../config/schema.js';
+import { type InProcessAgentStarter, LocalDriver } from '../drivers/local.js';
+import { RemoteDriver } from '../drivers/remote.js';
+import type { SandboxDriver } from '../drivers/types.js';
+import { PodDir } from '../state/pod-state.js';
+import { SandboxSession } from '../task/sandbox-session.js';
+import { TaskService } from '../task/service.js';
+import { toWireStatus } from '../task/status.js';
+import { decodeMessage, encodeMessage, methodTypes } from '../wire/codec.js';
+import { TtrpcEventPublisher } from '../wire/events-publisher.js';
+import { effectiveLevel, fileDestination } from './logging.js';
+
+/** The v3 name containerd 2.x also calls the task service by (same messages). */
+export const TASK_SERVICE_V3 = 'containerd.task.v3.Task';
+
+/** What the daemon hands a warm worker: the pod to serve. */
+export interface ServeRequest {
+  readonly key: string;
+  readonly runDir: string;
+  readonly socket: string;
+  readonly namespace: string;
+  readonly group: string;
+  readonly containerdAddress: string;
+  readonly ttrpcAddress: string;
+  readonly configPath: string;
+  readonly config: WardConfig;
+  readonly debug: boolean;
+}
+
+type Handler = (req: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/** Binds every Task method to the service: decode → handler → encode; errors via status.ts. */
+export function taskDefinition(svc: TaskService): ServiceDefinition {
+  const def: Record<string, UnaryHandler> = {};
+  for (const method of serviceMethods(TASK_SERVICE)) {
+    const { request, response } = methodTypes(TASK_SERVICE, method);
+    const handler = (svc as unknown as Record<string, Handler | undefined>)[method];
+    def[method] = async (payload) => {
+      try {
+        if (!handler) throw statusError(12, `${method}: not implemented`);
+        const res = await handler.call(svc, decodeMessage(request, payload));
+        return encodeMessage(response, res);
+      } catch (err) {
+        const s = toWireStatus(err);
+        throw statusError(s.code, s.message);
+      }
+    };
+  }
+  return def;
+}
+
+function listen(server: NetServer, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Serves one pod in this (pre-started) worker: the task service on the pod's socket (mode
+ * 0600), the sandbox driver, events to containerd. Exits the process when the last task is gone
+ * and containerd asked for Shutdown.
+ */
+export async function servePod(req: ServeRequest, startInProcess: InProcessAgentStarter): Promise<void> {
+  const pod = new PodDir(req.runDir, req.key);
+  const level = effectiveLevel(req.config.log_level, req.debug);
+  const dest = fileDestination(pod.logFile);
+  const log = pino({ level, base: { pid: process.pid, pod: req.group, ns: req.namespace } }, dest);
+  let driverPids: Record<string, number> = {};
+  const record = async (): Promise<void> =>
+    pod.writePod({
+      key: req.key,
+      namespace: req.namespace,
+      group: req.group,
+      socket: req.socket,
+      containerdAddress: req.containerdAddress,
+      ttrpcAddress: req.ttrpcAddress,
+      configPath: req.configPath,
+      workerPid: process.pid,
+      driver: { kind: req.config.sandbox.driver, ...driverPids },
+    });
+  await record();
+  const driver: SandboxDriver =
+    req.config.sandbox.driver === 'remote'
+      ? new RemoteDriver(req.config)
+      : new LocalDriver({
+          cfg: req.config,
+          sandboxDir: pod.sandboxDir,
+          log,
+          startInProcess,
+          onPids: async (pids) => {
+            driverPids = pids;
+            await record();
+          },
+        });
+  const events = new TtrpcEventPublisher(req.ttrpcAddress, req.namespace, log);
+  const statsType = messageType('grpc.StatsContainerResponse') as protobuf.Type;
+  const session = new SandboxSession({
+    namespace: req.namespace,
+    sandboxId: req.group,
+    driver,
+    events,
+    log,
+    encodeStats: (m) => encodeMessage(statsType.fullName.slice(1), m),
+  });
+  const ttrpc = new Server();
+  const net = createServer();
+  const service: TaskService = new TaskService({
+    session,
+    events,
+    pod,
+    log,
+    types: {
+      spec: messageType('grpc.Spec'),
+      process: messageType('grpc.Process'),
+      resources: messageType('grpc.LinuxResources'),
+    },
+    onIdle: () => void shutdown(),
+  });
+  let closing = false;
+  const shutdown = async (): Promise<void> => {
+    if (closing || service.size > 0) return;
+    closing = true;
+    log.info('last task gone: worker exits');
+    await session.close().catch(() => undefined);
+    await events.flush();
+    await ttrpc.close();
+    await rm(req.socket, { force: true });
+    await pod.remove();
+    (dest as { flushSync?: () => void }).flushSync?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => {
+    service.failAll(128 + 15);
+    void session
+      .close()
+      .catch(() => undefined)
+      .finally(() => void shutdown());
+  });
+  const def = taskDefinition(service);
+  ttrpc.register(TASK_SERVICE, def);
+  ttrpc.register(TASK_SERVICE_V3, def);
+  await rm(req.socket, { force: true });
+  await listen(net, req.socket);
+  await chmod(req.socket, 0o600);
+  ttrpc.serve(net);
+  log.info({ socket: req.socket }, 'serving pod');
+}

@@ -1,7 +1,22 @@
+import { Dec, parseNumber } from '../value/index.js';
+import { builtinErr, typeErr } from './args.js';
 import type { BuiltinRegistry } from './registry.js';
 
-/**
- * Registers the `conversions` builtin family. Not written yet: owned by the engine author (see README.md).
- * Until then the family registers nothing and policies calling it fail to compile.
- */
-export function registerConversions(_registry: BuiltinRegistry): void {}
+/** Registers `to_number`. */
+export function registerConversions(r: BuiltinRegistry): void {
+  r.register({
+    name: 'to_number',
+    arity: 1,
+    impl: ([v]) => {
+      if (v === null) return 0n;
+      if (typeof v === 'boolean') return v ? 1n : 0n;
+      if (typeof v === 'bigint' || v instanceof Dec) return v;
+      if (typeof v === 'string') {
+        const n = parseNumber(v.trim() === v ? v.replace(/^\+/, '') : '');
+        if (n === undefined) throw builtinErr('to_number', `invalid syntax`);
+        return n;
+      }
+      throw typeErr('to_number', 0, ['null', 'boolean', 'number', 'string'], v!);
+    },
+  });
+}

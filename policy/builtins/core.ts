@@ -1,7 +1,96 @@
+import { equal, ObjectV, SetV, type Value } from '../value/index.js';
+import { typeErr } from './args.js';
 import type { BuiltinRegistry } from './registry.js';
 
-/**
- * Registers the `core` builtin family. Not written yet: owned by the engine author (see README.md).
- * Until then the family registers nothing and policies calling it fail to compile.
- */
-export function registerCore(_registry: BuiltinRegistry): void {}
+function member(x: Value, c: Value): boolean {
+  if (Array.isArray(c)) return c.some((y) => equal(x, y));
+  if (c instanceof SetV) return c.has(x);
+  if (c instanceof ObjectV) {
+    for (const [, v] of c.rawEntries()) if (equal(x, v)) return true;
+  }
+  return false;
+}
+
+function* walk(v: Value, path: Value[]): Generator<Value> {
+  yield [path.slice(), v];
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      path.push(BigInt(i));
+      yield* walk(v[i]!, path);
+      path.pop();
+    }
+  } else if (v instanceof ObjectV) {
+    for (const [k, x] of v.entries()) {
+      path.push(k);
+      yield* walk(x, path);
+      path.pop();
+    }
+  } else if (v instanceof SetV) {
+    for (const x of v.values()) {
+      path.push(x);
+      yield* walk(x, path);
+      path.pop();
+    }
+  }
+}
+
+/** Registers builtins the language itself relies on: `in`, `print`, `walk`, `object.get`. */
+export function registerCore(r: BuiltinRegistry): void {
+  r.register({ name: 'internal.member_2', arity: 2, impl: ([x, c]) => member(x!, c!) });
+  r.register({
+    name: 'internal.member_3',
+    arity: 3,
+    impl: ([k, v, c]) => {
+      if (Array.isArray(c)) {
+        if (typeof k !== 'bigint' || k < 0n || k >= BigInt(c.length)) return false;
+        return equal(c[Number(k)]!, v!);
+      }
+      if (c instanceof ObjectV) {
+        const x = c.get(k!);
+        return x !== undefined && equal(x, v!);
+      }
+      if (c instanceof SetV) return c.has(k!) && equal(k!, v!);
+      return false;
+    },
+  });
+  // The evaluator formats and records print's operands itself (undefined operands included).
+  r.register({ name: 'print', arity: -1, impl: () => true });
+  r.register({
+    name: 'walk',
+    arity: 1,
+    impl: ([v], ctx) => {
+      const out: Value[] = [];
+      for (const x of walk(v!, [])) {
+        ctx.tick(1);
+        out.push(x);
+      }
+      return SetV.from(out);
+    },
+    relation: function* ([v], ctx) {
+      for (const x of walk(v!, [])) {
+        ctx.tick(1);
+        yield x;
+      }
+    },
+  });
+  r.register({
+    name: 'object.get',
+    arity: 3,
+    impl: ([o, key, dflt]) => {
+      if (!(o instanceof ObjectV)) throw typeErr('object.get', 0, 'object', o!);
+      if (!Array.isArray(key)) return o.get(key!) ?? dflt!;
+      let cur: Value = o;
+      for (const k of key) {
+        let next: Value | undefined;
+        if (cur instanceof ObjectV) next = cur.get(k);
+        else if (Array.isArray(cur)) next = typeof k === 'bigint' && k >= 0n ? cur[Number(k)] : undefined;
+        else if (cur instanceof SetV) next = cur.has(k) ? k : undefined;
+        if (next === undefined) return dflt!;
+        cur = next;
+      }
+      return cur;
+    },
+  });
+  r.register({ name: 'opa.runtime', arity: 0, impl: () => ObjectV.from([['env', new ObjectV()]]) });
+  r.register({ name: 'trace', arity: 1, args: ['string'], impl: () => true });
+}

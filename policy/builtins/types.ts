@@ -1,7 +1,10 @@
+import { typeName } from '../value/index.js';
 import type { BuiltinRegistry } from './registry.js';
 
-/**
- * Registers the `types` builtin family. Not written yet: owned by the engine author (see README.md).
- * Until then the family registers nothing and policies calling it fail to compile.
- */
-export function registerTypes(_registry: BuiltinRegistry): void {}
+/** Registers `is_<type>` and `type_name`. */
+export function registerTypes(r: BuiltinRegistry): void {
+  for (const t of ['null', 'boolean', 'number', 'string', 'array', 'object', 'set'] as const) {
+    r.register({ name: `is_${t}`, arity: 1, impl: ([v]) => typeName(v!) === t });
+  }
+  r.register({ name: 'type_name', arity: 1, impl: ([v]) => typeName(v!) });
+}

@@ -1,0 +1,158 @@
+import { type BuiltinRegistry, defaultRegistry } from './builtins/index.js';
+import { DEFAULT_EVAL_LIMITS, type EvalLimits } from './eval/limits.js';
+import { runQuery } from './eval/query.js';
+import type { Module } from './lang/ast.js';
+import { compileModules } from './lang/compile.js';
+import { type CompiledQuery, compileQuery } from './lang/compile-query.js';
+import { PolicyError } from './lang/errors.js';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './lang/lexer.js';
+import { parseModule } from './lang/parser-module.js';
+import type { RuleTree } from './lang/rule-tree.js';
+import { fromJs, ObjectV, parseJson, type Value } from './value/index.js';
+
+/** Options of an {@link Engine}. */
+export interface EngineOptions {
+  /** Parse modules as Rego v0 unless they `import rego.v1` (like `opa --v0-compatible`). */
+  readonly v0Compatible?: boolean;
+  /** Make builtin errors abort evaluation instead of making the expression undefined. */
+  readonly strictBuiltinErrors?: boolean;
+  /** Evaluation budget; defaults to {@link DEFAULT_EVAL_LIMITS}. */
+  readonly limits?: Partial<EvalLimits>;
+  /** Policy source limits; defaults to the kata-agent's. */
+  readonly sourceLimits?: SourceLimits;
+  /** Builtins; defaults to the standard library. */
+  readonly registry?: BuiltinRegistry;
+  /** Clock for `time.now_ns` (fixed per evaluation); defaults to the system clock. */
+  readonly now?: () => bigint;
+}
+
+/** One expression's value in a query result row. */
+export interface ExpressionResult {
+  readonly value: Value;
+  readonly text: string;
+  readonly location: { readonly row: number; readonly col: number };
+}
+
+/** One solution of a query. */
+export interface ResultRow {
+  readonly expressions: readonly ExpressionResult[];
+  /** Named query variables and their values. */
+  readonly bindings: ReadonlyMap<string, Value>;
+}
+
+/** The outcome of a query: every solution (empty = undefined) and the `print` output. */
+export interface QueryResult {
+  readonly rows: readonly ResultRow[];
+  readonly prints: readonly string[];
+}
+
+/** Most compiled queries kept per engine. */
+export const MAX_CACHED_QUERIES = 256;
+
+/**
+ * A Rego engine: policies, data and input, evaluated by queries. Compilation happens once after
+ * policies change; each query evaluation gets fresh memo tables, a fixed clock and a budget.
+ */
+export class Engine {
+  private readonly modules = new Map<string, Module>();
+  private data: ObjectV = new ObjectV();
+  private input: Value | undefined;
+  private tree: RuleTree | null = null;
+  private readonly queries = new Map<string, CompiledQuery>();
+  private readonly registry: BuiltinRegistry;
+  private readonly limits: EvalLimits;
+
+  constructor(private readonly opts: EngineOptions = {}) {
+    this.registry = opts.registry ?? defaultRegistry();
+    this.limits = { ...DEFAULT_EVAL_LIMITS, ...opts.limits };
+  }
+
+  /** Adds (or replaces) a policy module; returns its package path (`data.x.y`). */
+  addPolicy(file: string, source: string): string {
+    const m = parseModule(file, source, {
+      v0: this.opts.v0Compatible === true,
+      limits: this.opts.sourceLimits ?? DEFAULT_SOURCE_LIMITS,
+    });
+    this.modules.set(file, m);
+    this.invalidate();
+    return ['data', ...m.pkg].join('.');
+  }
+
+  /** Removes every policy module. */
+  clearPolicies(): void {
+    this.modules.clear();
+    this.invalidate();
+  }
+
+  private invalidate(): void {
+    this.tree = null;
+    this.queries.clear();
+  }
+
+  /** Compiles the current policies now (otherwise done on first evaluation); throws compile errors. */
+  compile(): void {
+    if (this.tree === null) this.tree = compileModules([...this.modules.values()], this.registry);
+  }
+
+  /** Merges a JSON document (text or value) into the base data. */
+  addData(doc: Value | string): void {
+    const v = typeof doc === 'string' ? parseJson(doc) : doc;
+    if (!(v instanceof ObjectV)) throw new PolicyError('rego_compile_error', 'data must be a JSON object');
+    this.data = mergeObjects(this.data, v);
+    this.queries.clear();
+  }
+
+  /** Replaces the base data. */
+  setData(doc: Value | string): void {
+    this.data = new ObjectV();
+    this.addData(doc);
+  }
+
+  /** The base data document. */
+  getData(): ObjectV {
+    return this.data;
+  }
+
+  /** Sets the input document (JSON text, a value, or undefined for none). */
+  setInput(input: Value | string | undefined): void {
+    this.input = typeof input === 'string' ? parseJson(input) : input;
+  }
+
+  /** Sets the input from a plain JS value (as produced by JSON.parse). */
+  setInputJs(input: unknown): void {
+    this.input = fromJs(input);
+  }
+
+  /** Evaluates a query and returns every solution. */
+  evalQuery(query: string, opts: { strictBuiltinErrors?: boolean } = {}): QueryResult {
+    this.compile();
+    let q = this.queries.get(query);
+    if (q === undefined) {
+      q = compileQuery(query, this.registry, this.tree!);
+      if (this.queries.size >= MAX_CACHED_QUERIES) this.queries.clear();
+      this.queries.set(query, q);
+    }
+    return runQuery(q, this.tree!, this.data, this.registry, {
+      input: this.input,
+      strictBuiltinErrors: opts.strictBuiltinErrors ?? this.opts.strictBuiltinErrors === true,
+      limits: this.limits,
+      nowNs: this.opts.now?.() ?? BigInt(Date.now()) * 1_000_000n,
+    });
+  }
+
+  /** Evaluates a rule path such as `data.agent_policy.allow`; undefined when it has no value. */
+  evalRule(path: string): { value: Value | undefined; prints: readonly string[] } {
+    const r = this.evalQuery(path);
+    const row = r.rows[0];
+    return { value: row?.expressions[0]?.value, prints: r.prints };
+  }
+}
+
+function mergeObjects(a: ObjectV, b: ObjectV): ObjectV {
+  const out = a.clone();
+  for (const [k, v] of b.rawEntries()) {
+    const prev = out.get(k);
+    out.set(k, prev instanceof ObjectV && v instanceof ObjectV ? mergeObjects(prev, v) : v);
+  }
+  return out;
+}

@@ -1,0 +1,275 @@
+import type { Rule, Term } from '../lang/ast.js';
+import { type Loc, PolicyError } from '../lang/errors.js';
+import type { RuleNode } from '../lang/rule-tree.js';
+import { canonical, equal, ObjectV, SetV, type Value } from '../value/index.js';
+import type { Evaluator } from './evaluator.js';
+import { type Frame, PENDING, UNDEF, type VCont } from './frame.js';
+
+const SEP = '\u0000';
+
+/** Evaluates `data.<path>`: walks the rule tree and the base document side by side. */
+export function evalDataRef(ev: Evaluator, path: readonly Term[], f: Frame, k: VCont): boolean {
+  return step(ev, ev.tree.root, ev.data, path, 0, f, k, ev.dataOverrides === null ? null : []);
+}
+
+function step(
+  ev: Evaluator,
+  node: RuleNode | undefined,
+  base: Value | undefined,
+  path: readonly Term[],
+  i: number,
+  f: Frame,
+  k: VCont,
+  at: string[] | null,
+): boolean {
+  if (at !== null && at.length > 0) {
+    const o = ev.dataOverrides!.get(at.join(SEP));
+    if (o !== undefined) return ev.walk(o, path, i, f, k);
+  }
+  if (node === undefined) return base === undefined ? false : ev.walk(base, path, i, f, k);
+  if (node.hasRules || i === path.length) {
+    const v = nodeValueAt(ev, node, base, at);
+    return v === undefined ? false : ev.walk(v, path, i, f, k);
+  }
+  const seg = path[i]!;
+  const go = (key: Value): boolean => {
+    if (typeof key !== 'string') {
+      const b = base instanceof ObjectV ? base.get(key) : undefined;
+      return b === undefined ? false : ev.walk(b, path, i + 1, f, k);
+    }
+    const child = node.children.get(key);
+    const b = base instanceof ObjectV ? base.getStr(key) : undefined;
+    if (child === undefined && b === undefined) return false;
+    return step(ev, child, b, path, i + 1, f, k, at === null ? null : [...at, key]);
+  };
+  if (seg.t === 'val') return go(seg.v);
+  if (seg.t === 'var' && seg.slot >= 0 && f[seg.slot] === undefined) {
+    const keys = new Set<string>(node.children.keys());
+    const others: Value[] = [];
+    if (base instanceof ObjectV) {
+      for (const [key] of base.rawEntries()) {
+        if (typeof key === 'string') keys.add(key);
+        else others.push(key);
+      }
+    }
+    const slot = seg.slot;
+    for (const key of [...[...keys].sort(), ...others]) {
+      if (ev.bind(f, slot, key, () => go(key))) return true;
+    }
+    return false;
+  }
+  if (ev.hasUnbound(seg, f)) {
+    const v = nodeValueAt(ev, node, base, at);
+    return v === undefined ? false : ev.walk(v, path, i, f, k);
+  }
+  return ev.evalTerm(seg, f, go);
+}
+
+function nodeValueAt(
+  ev: Evaluator,
+  node: RuleNode,
+  base: Value | undefined,
+  at: string[] | null,
+): Value | undefined {
+  let v = nodeValue(ev, node, base);
+  if (at !== null && v !== undefined) v = applyOverridesUnder(ev, at, v);
+  return v;
+}
+
+function applyOverridesUnder(ev: Evaluator, at: string[], v: Value): Value {
+  const prefix = at.length === 0 ? '' : at.join(SEP) + SEP;
+  for (const [key, ov] of ev.dataOverrides!) {
+    if (!key.startsWith(prefix) || key.length === prefix.length - 1) continue;
+    v = setPath(v, key.slice(prefix.length).split(SEP), ov);
+  }
+  return v;
+}
+
+/** Returns `v` with `path` set to `x`, creating objects as needed (copy on write). */
+export function setPath(v: Value | undefined, path: readonly Value[], x: Value): Value {
+  if (path.length === 0) return x;
+  const o = v instanceof ObjectV ? v.clone() : new ObjectV();
+  o.set(path[0]!, setPath(o.get(path[0]!), path.slice(1), x));
+  return o;
+}
+
+/** The full value of a rule-tree node (rules, child packages and base data), memoised. */
+export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined): Value | undefined {
+  const m = ev.memo.get(node);
+  if (m !== undefined) {
+    if (m === PENDING) {
+      throw new PolicyError(
+        'rego_recursion_error',
+        `rule data.${node.path.join('.')} is recursive`,
+        firstLoc(node),
+      );
+    }
+    return m === UNDEF ? undefined : m;
+  }
+  ev.memo.set(node, PENDING);
+  ev.enter(firstLoc(node));
+  let v: Value | undefined;
+  try {
+    v = computeNode(ev, node, base);
+  } finally {
+    ev.depth--;
+    ev.memo.delete(node);
+  }
+  ev.memo.set(node, v === undefined ? UNDEF : v);
+  return v;
+}
+
+function firstLoc(n: RuleNode): Loc | undefined {
+  return (n.complete[0] ?? n.defaults[0] ?? n.contains[0] ?? n.funcs[0] ?? n.dynamic[0]?.rule)?.loc;
+}
+
+function computeNode(ev: Evaluator, node: RuleNode, base: Value | undefined): Value | undefined {
+  if (node.funcs.length > 0) return undefined;
+  if (node.complete.length > 0 || node.defaults.length > 0) return completeValue(ev, node);
+  if (node.contains.length > 0) {
+    const s = new SetV();
+    for (const r of node.contains) {
+      const f: Frame = new Array(r.slots);
+      ev.evalBody(r.body, 0, f, () => ev.evalTerm(r.key!, f, (x) => (s.add(x), false)));
+    }
+    return s;
+  }
+  const o = base instanceof ObjectV ? base.clone() : new ObjectV();
+  for (const [name, child] of node.children) {
+    const cv = nodeValue(ev, child, base instanceof ObjectV ? base.getStr(name) : undefined);
+    if (cv !== undefined) o.set(name, cv);
+    else o.delete(name);
+  }
+  for (const { rule, suffix } of node.dynamic) addDynamic(ev, o, rule, suffix);
+  return o;
+}
+
+function addDynamic(ev: Evaluator, o: ObjectV, r: Rule, suffix: readonly Term[]): void {
+  const f: Frame = new Array(r.slots);
+  ev.evalBody(r.body, 0, f, () =>
+    ev.evalItems(suffix, 0, [], f, (keys) =>
+      ev.evalTerm(r.value, f, (v) => {
+        insertAt(o, keys, v, r);
+        return false;
+      }),
+    ),
+  );
+}
+
+function insertAt(o: ObjectV, keys: readonly Value[], v: Value, r: Rule): void {
+  const key = keys[0]!;
+  const prev = o.get(key);
+  if (keys.length === 1) {
+    if (prev !== undefined && !equal(prev, v)) {
+      throw new PolicyError('eval_conflict_error', 'object keys must be unique', r.loc);
+    }
+    o.set(key, v);
+    return;
+  }
+  let child: ObjectV;
+  if (prev === undefined) child = new ObjectV();
+  else if (prev instanceof ObjectV) child = prev.clone();
+  else throw new PolicyError('eval_conflict_error', 'object keys must be unique', r.loc);
+  insertAt(child, keys.slice(1), v, r);
+  o.set(key, child);
+}
+
+/** Values a rule (with its else chain) produces, stopping early when the value is constant. */
+function ruleValues(ev: Evaluator, r: Rule, f: Frame, out: Value[], onValue: (v: Value) => void): void {
+  for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
+    let found = false;
+    const constant = cur.value.t === 'val';
+    const rule = cur;
+    ev.evalBody(rule.body, 0, f, () =>
+      ev.evalTerm(rule.value, f, (v) => {
+        found = true;
+        onValue(v);
+        return constant;
+      }),
+    );
+    if (found) return;
+  }
+  void out;
+}
+
+function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
+  let result: Value | undefined;
+  for (const r of node.complete) {
+    const f: Frame = new Array(r.slots);
+    ruleValues(ev, r, f, [], (v) => {
+      if (result === undefined) result = v;
+      else if (!equal(result, v)) {
+        throw new PolicyError(
+          'eval_conflict_error',
+          'complete rules must not produce multiple outputs',
+          r.loc,
+        );
+      }
+    });
+  }
+  if (result === undefined && node.defaults.length > 0) {
+    const d = node.defaults[0]!;
+    ev.evalTerm(d.value, new Array(d.slots), (v) => ((result = v), true));
+  }
+  return result;
+}
+
+/** Calls the user function at `node` with argument values; undefined when no body applies. */
+export function evalFunction(
+  ev: Evaluator,
+  node: RuleNode,
+  args: readonly Value[],
+  loc: Loc,
+): Value | undefined {
+  let memo = ev.fnMemo.get(node);
+  const key = args.length === 1 && typeof args[0] === 'string' ? args[0] : args.map(canonical).join(SEP);
+  const hit = memo?.get(key);
+  if (hit !== undefined) return hit === UNDEF ? undefined : hit;
+  if (ev.active.has(node)) {
+    throw new PolicyError('rego_recursion_error', `function data.${node.path.join('.')} is recursive`, loc);
+  }
+  ev.active.add(node);
+  ev.enter(loc);
+  let result: Value | undefined;
+  try {
+    for (const r of node.funcs) {
+      if (r.isDefault) continue;
+      const f: Frame = new Array(r.slots);
+      const params = r.args!;
+      const bindArgs = (i: number, k: () => boolean): boolean =>
+        i === params.length ? k() : ev.unify(params[i]!, args[i]!, f, () => bindArgs(i + 1, k));
+      for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
+        let found = false;
+        const rule = cur;
+        const constant = rule.value.t === 'val';
+        bindArgs(0, () =>
+          ev.evalBody(rule.body, 0, f, () =>
+            ev.evalTerm(rule.value, f, (v) => {
+              found = true;
+              if (result === undefined) result = v;
+              else if (!equal(result, v)) {
+                throw new PolicyError(
+                  'eval_conflict_error',
+                  'functions must not produce multiple outputs for same inputs',
+                  rule.loc,
+                );
+              }
+              return constant;
+            }),
+          ),
+        );
+        if (found) break;
+      }
+    }
+    if (result === undefined) {
+      const d = node.funcs.find((x) => x.isDefault);
+      if (d !== undefined) ev.evalTerm(d.value, new Array(d.slots), (v) => ((result = v), true));
+    }
+  } finally {
+    ev.active.delete(node);
+    ev.depth--;
+  }
+  if (memo === undefined) ev.fnMemo.set(node, (memo = new Map()));
+  memo.set(key, result === undefined ? UNDEF : result);
+  return result;
+}

@@ -1,0 +1,499 @@
+import { type BuiltinContext, BuiltinError, type BuiltinRegistry, checkArgs } from '../builtins/index.js';
+import type { Body, Expr, Term, With } from '../lang/ast.js';
+import { DATA_SLOT, INPUT_SLOT } from '../lang/ast.js';
+import { type Loc, PolicyError } from '../lang/errors.js';
+import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
+import { equal, ObjectV, SetV, type Value } from '../value/index.js';
+import { evalDataRef, evalFunction, nodeValue } from './docs.js';
+import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
+import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
+import { formatPrintValue } from './print.js';
+import { applyWith, type WithState } from './with.js';
+
+/** Options of one evaluation. */
+export interface EvalOptions {
+  readonly input: Value | undefined;
+  readonly strictBuiltinErrors: boolean;
+  readonly limits: EvalLimits;
+  readonly nowNs: bigint;
+}
+
+/** Evaluates bodies against one compiled policy, data and input: one instance per evaluation. */
+export class Evaluator implements WithState {
+  input: Value | undefined;
+  /** Memoised rule-node values: per evaluation, reset under `with`. */
+  memo = new Map<RuleNode, Value | typeof UNDEF | typeof PENDING>();
+  /** Memoised function results per node, keyed by the canonical argument list. */
+  fnMemo = new Map<RuleNode, Map<string, Value | typeof UNDEF>>();
+  /** Functions being evaluated (recursion guard). */
+  active = new Set<RuleNode>();
+  /** `with data.x as v` overrides, keyed by the path joined with NUL; null when none. */
+  dataOverrides: Map<string, Value> | null = null;
+  /** `with f as g` replacements, keyed by builtin name or `data.` function path. */
+  mocks: Map<string, Value | Term> | null = null;
+  readonly prints: string[] = [];
+  steps = 0;
+  depth = 0;
+  private readonly deadline: number;
+  readonly ctx: BuiltinContext;
+
+  constructor(
+    readonly tree: RuleTree,
+    readonly data: Value,
+    readonly registry: BuiltinRegistry,
+    readonly opts: EvalOptions,
+  ) {
+    this.input = opts.input;
+    this.deadline = Date.now() + opts.limits.maxMillis;
+    const cache = new Map<string, unknown>();
+    this.ctx = {
+      nowNs: opts.nowNs,
+      strict: opts.strictBuiltinErrors,
+      print: (line) => this.prints.push(line),
+      tick: (n) => this.tick(n),
+      cache,
+    };
+  }
+
+  /** Charges work to the budget; throws when steps or time run out. */
+  tick(n = 1): void {
+    const before = this.steps;
+    this.steps += n;
+    if (this.steps > this.opts.limits.maxSteps) {
+      throw new PolicyError('eval_limit_error', `evaluation exceeded ${this.opts.limits.maxSteps} steps`);
+    }
+    if (Math.floor(before / CLOCK_CHECK_INTERVAL) !== Math.floor(this.steps / CLOCK_CHECK_INTERVAL)) {
+      if (Date.now() > this.deadline) {
+        throw new PolicyError('eval_cancel_error', `evaluation exceeded ${this.opts.limits.maxMillis} ms`);
+      }
+    }
+  }
+
+  /** Enters a nested rule/function evaluation, enforcing the depth bound. */
+  enter(loc: Loc | undefined): void {
+    if (++this.depth > this.opts.limits.maxDepth) {
+      throw new PolicyError(
+        'eval_limit_error',
+        `evaluation nested deeper than ${this.opts.limits.maxDepth}`,
+        loc,
+      );
+    }
+  }
+
+  /** Evaluates body[i..] and calls k for each solution. */
+  evalBody(body: Body, i: number, f: Frame, k: Cont): boolean {
+    if (i === body.length) return k();
+    return this.evalExpr(body[i]!, f, () => this.evalBody(body, i + 1, f, k));
+  }
+
+  /** Evaluates one expression (with its `with` modifiers and negation). */
+  evalExpr(e: Expr, f: Frame, k: Cont): boolean {
+    this.tick();
+    if ('with' in e && e.with.length > 0) return this.evalWith(e, e.with, f, k);
+    return this.evalPlain(e, f, k);
+  }
+
+  private evalWith(e: Expr, ws: readonly With[], f: Frame, k: Cont): boolean {
+    const values: Value[] = [];
+    for (const w of ws) {
+      let v: Value | undefined;
+      if (
+        w.value.t === 'var' &&
+        w.value.slot < 0 &&
+        w.value.slot !== DATA_SLOT &&
+        w.value.slot !== INPUT_SLOT
+      ) {
+        v = undefined;
+      } else {
+        this.evalTerm(w.value, f, (x) => {
+          v = x;
+          return true;
+        });
+      }
+      if (v === undefined && !isFuncRef(w.value)) return false;
+      values.push(v ?? null);
+    }
+    return applyWith(this, ws, values, (k2) => this.evalPlain(e, f, k2), k);
+  }
+
+  /** Evaluates an expression ignoring its `with` modifiers. */
+  evalPlain(e: Expr, f: Frame, k: Cont): boolean {
+    if ((e.k === 'term' || e.k === 'unify' || e.k === 'every') && e.neg) {
+      const inner: Expr = { ...e, neg: false, with: [] } as Expr;
+      if (this.evalPlain(inner, f, () => true)) return false;
+      return k();
+    }
+    switch (e.k) {
+      case 'term':
+        return this.evalTermExpr(e.term, f, k);
+      case 'unify':
+        return this.unifyTT(e.a, e.b, f, k);
+      case 'somein':
+        return this.evalTerm(e.coll, f, (c) =>
+          this.members(c, (key, val) =>
+            e.key === null
+              ? this.unify(e.val, val, f, k)
+              : this.unify(e.key, key, f, () => this.unify(e.val, val, f, k)),
+          ),
+        );
+      case 'every':
+        return this.evalTerm(e.coll, f, (c) => {
+          const ok = !this.members(c, (key, val) => {
+            const found =
+              e.key === null
+                ? this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true))
+                : this.unify(e.key, key, f, () =>
+                    this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true)),
+                  );
+            return !found;
+          });
+          return ok ? k() : false;
+        });
+      default:
+        return k();
+    }
+  }
+
+  private evalTermExpr(t: Term, f: Frame, k: Cont): boolean {
+    if (t.t === 'call' && t.target !== undefined) {
+      const arity = this.arityOf(t);
+      if (arity >= 0 && t.args.length === arity + 1) {
+        const out = t.args[arity]!;
+        return this.evalCall(t, t.args.slice(0, arity), f, (v) => this.unify(out, v, f, k), out);
+      }
+    }
+    return this.evalTerm(t, f, (v) => (v === false ? false : k()));
+  }
+
+  /** Declared arity of a resolved call's target (-1 when variadic/unknown). */
+  arityOf(t: Extract<Term, { t: 'call' }>): number {
+    const target = t.target!;
+    if (target.kind === 'builtin') return this.registry.get(target.name)?.arity ?? -1;
+    return this.tree.funcArity(target.path) ?? -1;
+  }
+
+  /** Calls k(key, value) for each member of a collection; stops when k returns true. */
+  members(c: Value, k: (key: Value, val: Value) => boolean): boolean {
+    if (Array.isArray(c)) {
+      for (let i = 0; i < c.length; i++) if (k(BigInt(i), c[i]!)) return true;
+    } else if (c instanceof ObjectV) {
+      for (const [key, val] of c.entries()) if (k(key, val)) return true;
+    } else if (c instanceof SetV) {
+      for (const v of c.values()) if (k(v, v)) return true;
+    }
+    return false;
+  }
+
+  /** Binds an unbound slot for the duration of k. */
+  bind(f: Frame, slot: number, v: Value, k: Cont): boolean {
+    f[slot] = v;
+    try {
+      return k();
+    } finally {
+      f[slot] = undefined;
+    }
+  }
+
+  /** Unifies a pattern term with a value. */
+  unify(t: Term, v: Value, f: Frame, k: Cont): boolean {
+    switch (t.t) {
+      case 'var': {
+        if (t.slot < 0) return this.evalTerm(t, f, (x) => equal(x, v) && k());
+        const cur = f[t.slot];
+        if (cur !== undefined) return equal(cur, v) ? k() : false;
+        return this.bind(f, t.slot, v, k);
+      }
+      case 'val':
+        return equal(t.v, v) ? k() : false;
+      case 'arr':
+        if (!Array.isArray(v) || v.length !== t.items.length) return false;
+        return this.unifyItems(t.items, v, 0, f, k);
+      case 'obj': {
+        if (!(v instanceof ObjectV) || v.size !== t.items.length) return false;
+        return this.unifyObj(t.items, v, 0, f, k);
+      }
+      default:
+        return this.evalTerm(t, f, (x) => (equal(x, v) ? k() : false));
+    }
+  }
+
+  private unifyItems(items: readonly Term[], vs: readonly Value[], i: number, f: Frame, k: Cont): boolean {
+    if (i === items.length) return k();
+    return this.unify(items[i]!, vs[i]!, f, () => this.unifyItems(items, vs, i + 1, f, k));
+  }
+
+  private unifyObj(items: readonly [Term, Term][], o: ObjectV, i: number, f: Frame, k: Cont): boolean {
+    if (i === items.length) return k();
+    const [kt, vt] = items[i]!;
+    return this.evalTerm(kt, f, (key) => {
+      const x = o.get(key);
+      return x === undefined ? false : this.unify(vt, x, f, () => this.unifyObj(items, o, i + 1, f, k));
+    });
+  }
+
+  /** True when a term has an unbound variable in a pattern position. */
+  hasUnbound(t: Term, f: Frame): boolean {
+    switch (t.t) {
+      case 'var':
+        return t.slot >= 0 && f[t.slot] === undefined;
+      case 'arr':
+        return t.items.some((x) => this.hasUnbound(x, f));
+      case 'obj':
+        return t.items.some(([, x]) => this.hasUnbound(x, f));
+      default:
+        return false;
+    }
+  }
+
+  /** Unifies two terms (`a = b`, `a := b`). */
+  unifyTT(a: Term, b: Term, f: Frame, k: Cont): boolean {
+    if (a.t === 'arr' && b.t === 'arr') {
+      if (a.items.length !== b.items.length) return false;
+      const step = (i: number): boolean =>
+        i === a.items.length ? k() : this.unifyTT(a.items[i]!, b.items[i]!, f, () => step(i + 1));
+      return step(0);
+    }
+    if (this.hasUnbound(a, f)) return this.evalTerm(b, f, (v) => this.unify(a, v, f, k));
+    return this.evalTerm(a, f, (v) => this.unify(b, v, f, k));
+  }
+
+  /** Evaluates a term, calling k for each of its values. */
+  evalTerm(t: Term, f: Frame, k: VCont): boolean {
+    switch (t.t) {
+      case 'val':
+        return k(t.v);
+      case 'var': {
+        if (t.slot === INPUT_SLOT) return this.input === undefined ? false : k(this.input);
+        if (t.slot === DATA_SLOT) return evalDataRef(this, [], f, k);
+        const v = f[t.slot];
+        if (v === undefined) throw new PolicyError('rego_unsafe_var_error', `var ${t.name} is unsafe`, t.loc);
+        return k(v);
+      }
+      case 'ref':
+        return this.evalRef(t, f, k);
+      case 'arr':
+        return this.evalItems(t.items, 0, [], f, (xs) => k(xs));
+      case 'set':
+        return this.evalItems(t.items, 0, [], f, (xs) => k(SetV.from(xs)));
+      case 'obj': {
+        const flat: Term[] = [];
+        for (const [a, b] of t.items) flat.push(a, b);
+        return this.evalItems(flat, 0, [], f, (xs) => {
+          const o = new ObjectV();
+          for (let i = 0; i < xs.length; i += 2) o.set(xs[i]!, xs[i + 1]!);
+          return k(o);
+        });
+      }
+      case 'call':
+        return this.evalCall(t, t.args, f, k, null);
+      case 'acomp': {
+        const out: Value[] = [];
+        this.evalBody(t.body, 0, f, () => this.evalTerm(t.head, f, (v) => (out.push(v), false)));
+        return k(out);
+      }
+      case 'scomp': {
+        const out = new SetV();
+        this.evalBody(t.body, 0, f, () => this.evalTerm(t.head, f, (v) => (out.add(v), false)));
+        return k(out);
+      }
+      case 'ocomp': {
+        const out = new ObjectV();
+        this.evalBody(t.body, 0, f, () =>
+          this.evalTerm(t.key, f, (key) =>
+            this.evalTerm(t.val, f, (v) => {
+              const prev = out.get(key);
+              if (prev !== undefined && !equal(prev, v)) {
+                throw new PolicyError('eval_conflict_error', 'object keys must be unique', t.loc);
+              }
+              out.set(key, v);
+              return false;
+            }),
+          ),
+        );
+        return k(out);
+      }
+    }
+  }
+
+  /** Evaluates terms left to right (each may have several values). */
+  evalItems(items: readonly Term[], i: number, acc: Value[], f: Frame, k: (xs: Value[]) => boolean): boolean {
+    if (i === items.length) return k(acc.slice());
+    return this.evalTerm(items[i]!, f, (v) => {
+      acc[i] = v;
+      return this.evalItems(items, i + 1, acc, f, k);
+    });
+  }
+
+  private evalRef(t: Extract<Term, { t: 'ref' }>, f: Frame, k: VCont): boolean {
+    const h = t.head;
+    if (h.t === 'var') {
+      if (h.slot === DATA_SLOT) return evalDataRef(this, t.path, f, k);
+      if (h.slot === INPUT_SLOT)
+        return this.input === undefined ? false : this.walk(this.input, t.path, 0, f, k);
+    }
+    return this.evalTerm(h, f, (v) => this.walk(v, t.path, 0, f, k));
+  }
+
+  /** Follows ref path segments from a value, iterating over unbound segments. */
+  walk(v: Value, path: readonly Term[], i: number, f: Frame, k: VCont): boolean {
+    if (i === path.length) return k(v);
+    const seg = path[i]!;
+    if (seg.t === 'val') {
+      const c = lookup(v, seg.v);
+      return c === undefined ? false : this.walk(c, path, i + 1, f, k);
+    }
+    if (seg.t === 'var' && seg.slot >= 0 && f[seg.slot] === undefined) {
+      const slot = seg.slot;
+      return this.members(v, (key, val) => {
+        this.tick();
+        return this.bind(f, slot, key, () => this.walk(val, path, i + 1, f, k));
+      });
+    }
+    if (this.hasUnbound(seg, f)) {
+      return this.members(v, (key, val) => this.unify(seg, key, f, () => this.walk(val, path, i + 1, f, k)));
+    }
+    return this.evalTerm(seg, f, (key) => {
+      const c = lookup(v, key);
+      return c === undefined ? false : this.walk(c, path, i + 1, f, k);
+    });
+  }
+
+  /** Evaluates a call: user function, builtin or mock. `out` is the output operand, if any. */
+  evalCall(
+    t: Extract<Term, { t: 'call' }>,
+    args: readonly Term[],
+    f: Frame,
+    k: VCont,
+    out: Term | null,
+  ): boolean {
+    const target = t.target;
+    if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
+    const name = target.kind === 'builtin' ? target.name : `data.${target.path.join('.')}`;
+    if (target.kind === 'builtin' && name === 'print') return this.evalPrint(args, f, k);
+    const mock = this.mocks?.get(name);
+    return this.evalItems(args, 0, [], f, (vs) => {
+      if (mock !== undefined) return this.callMock(mock, vs, t, k);
+      if (target.kind === 'func') {
+        const node = this.tree.find(target.path);
+        if (node === undefined) return false;
+        const r = evalFunction(this, node, vs, t.loc);
+        return r === undefined ? false : k(r);
+      }
+      return this.callBuiltin(name, vs, t.loc, k, out);
+    });
+  }
+
+  private callMock(mock: Value | Term, vs: Value[], t: Extract<Term, { t: 'call' }>, k: VCont): boolean {
+    if (!isTerm(mock)) return k(mock);
+    const saved = this.mocks;
+    const call: Term = {
+      t: 'call',
+      fn: mock,
+      args: vs.map((v) => ({ t: 'val', v, loc: t.loc })),
+      loc: t.loc,
+    };
+    if (mock.t === 'call') return false;
+    const target = (mock as { target?: unknown }).target;
+    void target;
+    const res = resolveMockTarget(mock);
+    if (res === null) return false;
+    (call as { target?: unknown }).target = res;
+    this.mocks = null;
+    try {
+      return this.evalCall(
+        call as Extract<Term, { t: 'call' }>,
+        (call as { args: Term[] }).args,
+        [],
+        k,
+        null,
+      );
+    } finally {
+      this.mocks = saved;
+    }
+  }
+
+  /** Calls a builtin, mapping its errors to OPA's codes and strictness. */
+  callBuiltin(name: string, vs: readonly Value[], loc: Loc, k: VCont, out: Term | null): boolean {
+    const def = this.registry.get(name);
+    if (def === undefined) throw new PolicyError('rego_type_error', `undefined function ${name}`, loc);
+    let result: Value | undefined;
+    try {
+      if (def.args !== undefined) checkArgs(name, vs, def.args);
+      if (def.relation !== undefined && out !== null) {
+        for (const r of def.relation(vs, this.ctx)) if (k(r)) return true;
+        return false;
+      }
+      result = def.impl(vs, this.ctx);
+    } catch (err) {
+      if (err instanceof PolicyError) throw err;
+      if (err instanceof BuiltinError) {
+        if (err.code === 'eval_type_error' || this.opts.strictBuiltinErrors) {
+          throw new PolicyError(err.code, err.message, loc, { cause: err });
+        }
+        return false;
+      }
+      if (err instanceof RangeError && /call stack/.test(err.message)) throw err;
+      if (this.opts.strictBuiltinErrors) {
+        throw new PolicyError('eval_builtin_error', `${name}: ${(err as Error).message}`, loc, {
+          cause: err,
+        });
+      }
+      return false;
+    }
+    return result === undefined ? false : k(result);
+  }
+
+  private evalPrint(args: readonly Term[], f: Frame, k: VCont): boolean {
+    const parts: string[] = [];
+    for (const a of args) {
+      const vals: Value[] = [];
+      try {
+        this.evalTerm(a, f, (v) => (vals.push(v), false));
+      } catch (err) {
+        if (!(err instanceof PolicyError) || err.code === 'eval_limit_error') throw err;
+      }
+      parts.push(vals.length === 0 ? '<undefined>' : vals.map(formatPrintValue).join(', '));
+    }
+    this.prints.push(parts.join(' '));
+    return k(true);
+  }
+
+  /** The value of a rule node (memoised per evaluation). */
+  nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
+    return nodeValue(this, node, base);
+  }
+}
+
+function isTerm(x: Value | Term): x is Term {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && 't' in x && 'loc' in x;
+}
+
+function isFuncRef(t: Term): boolean {
+  return t.t === 'ref' || t.t === 'var';
+}
+
+function resolveMockTarget(
+  t: Term,
+): { kind: 'builtin'; name: string } | { kind: 'func'; path: string[] } | null {
+  if (t.t === 'val' && typeof t.v === 'string') return { kind: 'builtin', name: t.v };
+  if (t.t === 'ref' && t.head.t === 'var' && t.head.slot === DATA_SLOT) {
+    const path: string[] = [];
+    for (const p of t.path) {
+      if (p.t !== 'val' || typeof p.v !== 'string') return null;
+      path.push(p.v);
+    }
+    return { kind: 'func', path };
+  }
+  return null;
+}
+
+/** Looks a key up in a collection (array index, object key, set member). */
+export function lookup(v: Value, key: Value): Value | undefined {
+  if (Array.isArray(v)) {
+    if (typeof key !== 'bigint' || key < 0n || key >= BigInt(v.length)) return undefined;
+    return v[Number(key)];
+  }
+  if (v instanceof ObjectV) return typeof key === 'string' ? v.getStr(key) : v.get(key);
+  if (v instanceof SetV) return v.has(key) ? key : undefined;
+  return undefined;
+}

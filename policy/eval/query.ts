@@ -1,0 +1,78 @@
+import type { BuiltinRegistry } from '../builtins/index.js';
+import type { CompiledQuery } from '../lang/compile-query.js';
+import { PolicyError } from '../lang/errors.js';
+import type { RuleTree } from '../lang/rule-tree.js';
+import type { Value } from '../value/index.js';
+import { type EvalOptions, Evaluator } from './evaluator.js';
+import type { Frame } from './frame.js';
+
+/** One solution, before the engine shapes it. */
+export interface RawRow {
+  readonly expressions: { value: Value; text: string; location: { row: number; col: number } }[];
+  readonly bindings: Map<string, Value>;
+}
+
+/** Runs a compiled query; every error leaves as a PolicyError. */
+export function runQuery(
+  q: CompiledQuery,
+  tree: RuleTree,
+  data: Value,
+  registry: BuiltinRegistry,
+  opts: EvalOptions,
+): { rows: RawRow[]; prints: string[] } {
+  const ev = new Evaluator(tree, data, registry, opts);
+  const f: Frame = new Array(q.slots);
+  const values: Value[] = new Array(q.texts.length).fill(true);
+  const rows: RawRow[] = [];
+  const step = (i: number): boolean => {
+    if (i === q.body.length) {
+      const bindings = new Map<string, Value>();
+      for (const [n, s] of q.vars) {
+        const v = f[s];
+        if (v !== undefined) bindings.set(n, v);
+      }
+      rows.push({
+        expressions: values.map((value, j) => ({
+          value,
+          text: q.texts[j] ?? '',
+          location: { row: 1, col: 1 + q.texts.slice(0, j).reduce((n, t) => n + t.length + 2, 0) },
+        })),
+        bindings,
+      });
+      return false;
+    }
+    const e = q.body[i]!;
+    const j = q.index.get(e) ?? i;
+    if (
+      e.k === 'term' &&
+      !e.neg &&
+      e.with.length === 0 &&
+      !(e.term.t === 'call' && e.term.args.length > ev.arityOf(e.term) && ev.arityOf(e.term) >= 0)
+    ) {
+      ev.tick();
+      // Like OPA's rego API, a top-level term expression captures its value (false included).
+      return ev.evalTerm(e.term, f, (v) => {
+        values[j] = v;
+        return step(i + 1);
+      });
+    }
+    return ev.evalExpr(e, f, () => {
+      values[j] = true;
+      return step(i + 1);
+    });
+  };
+  try {
+    step(0);
+  } catch (err) {
+    if (err instanceof PolicyError) throw err;
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new PolicyError('eval_limit_error', 'evaluation exceeded the stack depth', undefined, {
+        cause: err,
+      });
+    }
+    throw new PolicyError('eval_internal_error', `internal error: ${(err as Error).message}`, undefined, {
+      cause: err,
+    });
+  }
+  return { rows, prints: ev.prints };
+}

@@ -1,0 +1,44 @@
+/** A position in a policy source: file, 1-based line and column. */
+export interface Loc {
+  readonly file: string;
+  readonly row: number;
+  readonly col: number;
+}
+
+/** Error codes of the policy engine, as OPA names them where OPA has an equivalent. */
+export type PolicyErrorCode =
+  | 'rego_parse_error'
+  | 'rego_compile_error'
+  | 'rego_unsafe_var_error'
+  | 'rego_recursion_error'
+  | 'rego_type_error'
+  | 'eval_type_error'
+  | 'eval_builtin_error'
+  | 'eval_conflict_error'
+  | 'eval_cancel_error'
+  | 'eval_limit_error'
+  | 'eval_internal_error'
+  | 'policy_limit_error'
+  | 'kata_policy_error';
+
+/** The one error class of policy/: a stable `code`, a message and (usually) a source location. */
+export class PolicyError extends Error {
+  /** OPA-style error code. */
+  readonly code: PolicyErrorCode;
+  /** Where in the policy the error arose, when known. */
+  readonly location: Loc | undefined;
+  constructor(code: PolicyErrorCode, message: string, location?: Loc, options?: { cause?: unknown }) {
+    super(location === undefined ? message : `${fmtLoc(location)}: ${message}`, options);
+    this.name = 'PolicyError';
+    this.code = code;
+    this.location = location;
+    this.bare = message;
+  }
+  /** The message without the location prefix. */
+  readonly bare: string;
+}
+
+/** Formats a location as `file:line:col`. */
+export function fmtLoc(l: Loc): string {
+  return `${l.file}:${l.row}:${l.col}`;
+}

@@ -1,0 +1,67 @@
+import type { Loc } from './errors.js';
+
+/** Token kinds produced by the lexer. */
+export type TokKind = 'ident' | 'string' | 'number' | 'punct' | 'eof';
+
+/** One token; `nl` tells whether a newline separates it from the previous token. */
+export interface Token {
+  readonly kind: TokKind;
+  /** Identifier name, punctuation text, number literal text, or decoded string value. */
+  readonly text: string;
+  readonly loc: Loc;
+  readonly nl: boolean;
+  /** Offset of the token's first character in the source. */
+  readonly pos: number;
+  /** Offset just past the token. */
+  readonly end: number;
+  /** True for raw (backquoted) strings. */
+  readonly raw?: boolean;
+}
+
+/** Punctuation, longest first so the lexer matches greedily. */
+export const PUNCTUATION: readonly string[] = [
+  ':=',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  '.',
+  ',',
+  ';',
+  ':',
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '|',
+  '&',
+];
+
+/** Words with a fixed meaning in Rego v1 (and v0 with the future keywords). */
+export const KEYWORDS: ReadonlySet<string> = new Set([
+  'package',
+  'import',
+  'as',
+  'default',
+  'else',
+  'not',
+  'with',
+  'some',
+  'in',
+  'every',
+  'if',
+  'contains',
+  'true',
+  'false',
+  'null',
+]);

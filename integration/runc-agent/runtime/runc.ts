@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError } from './errors.js';
+import { parseRuncJson } from './stats.js';
 
 /** Where Debian's runc package installs the binary. */
 export const DEFAULT_RUNC = '/usr/sbin/runc';
@@ -106,7 +107,7 @@ export class Runc {
 
   /** `runc events --stats`: one cgroup statistics sample. */
   async stats(id: string): Promise<RuncStatsEvent> {
-    return JSON.parse(await this.run(['events', '--stats', id])) as RuncStatsEvent;
+    return parseRuncJson(await this.run(['events', '--stats', id])) as unknown as RuncStatsEvent;
   }
 
   /** Runs `runc --root R --log L --log-format json ARGS`; resolves with stdout. */

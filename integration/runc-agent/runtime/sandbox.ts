@@ -216,7 +216,8 @@ export class Sandbox {
     const c = this.#container(cid);
     c.require('StartContainer', 'created');
     await this.#runc.start(cid).catch((e) => Promise.reject(asAgentError(e, `StartContainer ${cid}`)));
-    c.move('running');
+    // A short-lived init may already have been reaped (stopped) by the time runc returns.
+    if (c.state === 'created') c.move('running');
     c.initProcess.started();
   }
 

@@ -83,6 +83,18 @@ function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
-function n(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+/** uint64 figures: runc prints some above 2^53 (an unlimited memory limit), kept exact as bigint. */
+function n(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  return 0n;
+}
+
+/**
+ * Parses runc's JSON keeping integers beyond 2^53 exact: they are turned into strings before
+ * JSON.parse rounds them, and {@link toCgroupStats} reads them back as bigint.
+ */
+export function parseRuncJson(text: string): Obj {
+  return JSON.parse(text.replace(/([:[,]\s*)(\d{16,})(?=\s*[,}\]])/g, '$1"$2"')) as Obj;
 }

@@ -1,4 +1,5 @@
 import { registerIdentity } from './identity.js';
+import { registerInitData } from './initdata.js';
 import { registerLog } from './log.js';
 import type { CommandRegistrar } from './program.js';
 
@@ -6,4 +7,4 @@ import type { CommandRegistrar } from './program.js';
  * Every command family of `ward`. Each area adds its registrar here (one line each), in the
  * order they appear in `ward --help`.
  */
-export const REGISTRARS: readonly CommandRegistrar[] = [registerLog, registerIdentity];
+export const REGISTRARS: readonly CommandRegistrar[] = [registerLog, registerInitData, registerIdentity];

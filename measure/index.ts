@@ -15,6 +15,7 @@ export {
   SHA384,
   SHA512,
 } from './alg.js';
+export { bindInitData, type InitDataBinding, type InitDataBindings } from './bind.js';
 export { CEL_PCCLIENT, CEL_TLV, type CelJsonRecord, toCelJson, toCelTlv } from './cel.js';
 export { MeasureError, type MeasureErrorCode } from './errors.js';
 export {
@@ -29,6 +30,23 @@ export {
   policyEventContent,
   WARD_DOMAIN,
 } from './events.js';
+export {
+  decodeAnnotation,
+  decodeBlockDevice,
+  encodeAnnotation,
+  encodeBlockDevice,
+  expectedInitDataPcr8,
+  INITDATA_ANNOTATION,
+  INITDATA_MAGIC,
+  INITDATA_PCR,
+  type InitData,
+  initDataDigest,
+  MAX_INITDATA_SIZE,
+  parseInitData,
+  readInitData,
+  TEE_FIELD_SIZE,
+  teeField,
+} from './initdata.js';
 export { canonicalize, canonicalizeText, type JsonValue, MAX_JSON_DEPTH } from './jcs.js';
 export {
   type AppendResult,

@@ -25,3 +25,4 @@ export {
   TASK_SERVICE,
 } from './codec/services.js';
 export { MAX_MESSAGE_DEPTH, type ValidateOptions, validateMessage } from './codec/validate.js';
+export * from './kata/index.js';

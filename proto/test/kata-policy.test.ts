@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  AGENT_SERVICE,
+  decode,
+  encode,
+  KATA_POLICY_CURRENT,
+  KATA_POLICY_LEGACY,
+  KATA_POLICY_LEGACY_PASSFD,
+  type KataPolicyProfile,
+  type MessageName,
+  ProtoError,
+  policyEndpoint,
+  policyInputFromRequest,
+  requestFromPolicyInput,
+  SERVICES,
+} from '../index.js';
+
+// dist/proto/test/<file>.js → project root → ../shared/conformance (see shared/conformance/README.md).
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const CORPUS = join(ROOT, '..', 'shared', 'conformance', 'kata-policy', 'regorus-kata-tests');
+
+// The corpus was recorded from two agent generations; k8s-policy-pod's agent already sent the
+// passfd ports in CreateContainerRequest (see docs/SCHEMAS.md).
+const PROFILE_OF: Record<string, KataPolicyProfile> = { 'k8s-policy-pod': KATA_POLICY_LEGACY_PASSFD };
+const LINE_RE = /^\["ep":"(\w+)",(.*)\],?$/;
+
+/** Agent request types by policy endpoint name (the short message name). */
+const REQUEST_TYPES = new Map<string, MessageName>(
+  Object.values(SERVICES[AGENT_SERVICE]).map((m) => [policyEndpoint(m.requestType), m.requestType]),
+);
+
+test('regorus Kata corpus: policy JSON → request → bytes → request → policy JSON is exact', (t) => {
+  if (!existsSync(CORPUS)) {
+    t.skip(`conformance corpus not found at ${CORPUS}`);
+    return;
+  }
+  const folders = readdirSync(CORPUS).sort();
+  assert.ok(folders.length >= 6, 'corpus folders');
+  let checked = 0;
+  const endpoints = new Set<string>();
+  for (const folder of folders) {
+    const profile = PROFILE_OF[folder] ?? KATA_POLICY_LEGACY;
+    const lines = readFileSync(join(CORPUS, folder, 'inputs.txt'), 'utf8').split('\n');
+    let inFolder = 0;
+    lines.forEach((line, i) => {
+      if (line.trim() === '') return;
+      const m = LINE_RE.exec(line.trim());
+      assert.ok(m, `${folder}:${i + 1}: unrecognised line`);
+      const [, ep, json] = m as unknown as [string, string, string];
+      // Not a request: the agent asks this once, with `{}`, when a policy is set.
+      if (ep === 'AllowRequestsFailingPolicy') return;
+      const typeName = REQUEST_TYPES.get(ep);
+      assert.ok(typeName, `${folder}:${i + 1}: ${ep} is not an agent request`);
+      const where = `${folder}:${i + 1} ${ep}`;
+      const request = requestFromPolicyInput(typeName, json, profile);
+      const bytes = encode(typeName, request as never);
+      const back = decode(typeName, bytes);
+      assert.equal(policyInputFromRequest(typeName, back, profile), json, where);
+      endpoints.add(ep);
+      inFolder++;
+    });
+    assert.ok(inFolder > 0, `${folder}: no requests`);
+    checked += inFolder;
+  }
+  assert.equal(checked, 237, 'requests in the corpus');
+  assert.deepEqual([...endpoints].sort(), [
+    'CopyFileRequest',
+    'CreateContainerRequest',
+    'CreateSandboxRequest',
+    'ExecProcessRequest',
+    'GetOOMEventRequest',
+    'GuestDetailsRequest',
+    'OnlineCPUMemRequest',
+    'StartContainerRequest',
+    'UpdateEphemeralMountsRequest',
+    'UpdateInterfaceRequest',
+    'UpdateRoutesRequest',
+    'WaitProcessRequest',
+  ]);
+});
+
+test('serde shape details: type_, nulls, enums, bytes, 64-bit, maps, oneofs, optionals', () => {
+  const iface = policyInputFromRequest('grpc.UpdateInterfaceRequest', {
+    interface: {
+      device: 'eth0',
+      name: 'eth0',
+      IPAddresses: [{ family: 1, address: 'fe80::1', mask: '64' }],
+      mtu: 18446744073709551615n,
+      hwAddr: '',
+      devicePath: '',
+      type: 'veth',
+      raw_flags: 0,
+    },
+  });
+  assert.equal(
+    iface,
+    '{"interface":{"device":"eth0","name":"eth0","IPAddresses":[{"family":1,"address":"fe80::1","mask":"64"}],' +
+      '"mtu":18446744073709551615,"hwAddr":"","devicePath":"","type_":"veth","raw_flags":0}}',
+  );
+  const syscall = decode(
+    'grpc.LinuxSyscall',
+    encode('grpc.LinuxSyscall', { Names: ['ptrace'], Action: 'SCMP_ACT_ERRNO', errnoret: 1 }),
+  );
+  assert.equal(
+    policyInputFromRequest('grpc.LinuxSyscall', syscall),
+    '{"Names":["ptrace"],"Action":"SCMP_ACT_ERRNO","Args":[],"ErrnoRet":{"errnoret":1}}',
+  );
+  const noErrno = decode('grpc.LinuxSyscall', encode('grpc.LinuxSyscall', { Names: [] }));
+  assert.equal(
+    policyInputFromRequest('grpc.LinuxSyscall', noErrno),
+    '{"Names":[],"Action":"","Args":[],"ErrnoRet":null}',
+  );
+  const memcg = decode(
+    'grpc.MemAgentMemcgConfig',
+    encode('grpc.MemAgentMemcgConfig', { swap: false, period_secs: 60n }),
+  );
+  assert.equal(
+    policyInputFromRequest('grpc.MemAgentMemcgConfig', memcg),
+    '{"disabled":null,"swap":false,"swappiness_max":null,"period_secs":60,"period_psi_percent_limit":null,' +
+      '"eviction_psi_percent_limit":null,"eviction_run_aging_count_min":null}',
+  );
+  const write = decode(
+    'grpc.WriteStreamRequest',
+    encode('grpc.WriteStreamRequest', { container_id: 'c', data: Uint8Array.from([0, 255]) }),
+  );
+  assert.equal(
+    policyInputFromRequest('grpc.WriteStreamRequest', write),
+    '{"container_id":"c","exec_id":"","data":[0,255]}',
+  );
+  // Each shape survives the way back too.
+  for (const [name, msg] of [
+    ['grpc.LinuxSyscall', syscall],
+    ['grpc.LinuxSyscall', noErrno],
+    ['grpc.MemAgentMemcgConfig', memcg],
+    ['grpc.WriteStreamRequest', write],
+  ] as const) {
+    const text = policyInputFromRequest(name, msg);
+    assert.equal(policyInputFromRequest(name, requestFromPolicyInput(name, text)), text, name);
+  }
+});
+
+test('CopyFile: current file_type form, legacy symlink_src form, data never shown', () => {
+  const link = decode(
+    'grpc.CopyFileRequest',
+    encode('grpc.CopyFileRequest', {
+      path: '/run/kata-containers/shared/containers/x/..data',
+      file_mode: 0o120777,
+      data: new TextEncoder().encode('..2024_05_08'),
+      file_size: 12,
+    }),
+  );
+  assert.equal(
+    policyInputFromRequest('grpc.CopyFileRequest', link, KATA_POLICY_CURRENT),
+    '{"path":"/run/kata-containers/shared/containers/x/..data","file_type":"Symlink","symlink_target":"..2024_05_08",' +
+      '"file_size":12,"file_mode":41471,"dir_mode":0,"uid":0,"gid":0,"offset":0}',
+  );
+  assert.equal(
+    policyInputFromRequest('grpc.CopyFileRequest', link, KATA_POLICY_LEGACY),
+    '{"path":"/run/kata-containers/shared/containers/x/..data","file_size":12,"file_mode":41471,"dir_mode":0,' +
+      '"uid":0,"gid":0,"offset":0,"symlink_src":"..2024_05_08"}',
+  );
+  const file = decode(
+    'grpc.CopyFileRequest',
+    encode('grpc.CopyFileRequest', { path: '/run/f', file_mode: 0o100644, data: Uint8Array.from([1, 2, 3]) }),
+  );
+  const current = policyInputFromRequest('grpc.CopyFileRequest', file);
+  assert.match(current, /"file_type":"Regular","symlink_target":null/);
+  assert.doesNotMatch(current, /data/);
+  const dir = decode('grpc.CopyFileRequest', encode('grpc.CopyFileRequest', { file_mode: 0o040755 }));
+  assert.match(policyInputFromRequest('grpc.CopyFileRequest', dir), /"file_type":"Directory"/);
+  for (const msg of [link, dir]) {
+    const text = policyInputFromRequest('grpc.CopyFileRequest', msg);
+    assert.equal(
+      policyInputFromRequest('grpc.CopyFileRequest', requestFromPolicyInput('grpc.CopyFileRequest', text)),
+      text,
+    );
+  }
+  const badLink = decode(
+    'grpc.CopyFileRequest',
+    encode('grpc.CopyFileRequest', { file_mode: 0o120777, data: Uint8Array.from([0xff, 0xfe]) }),
+  );
+  for (const profile of [KATA_POLICY_CURRENT, KATA_POLICY_LEGACY]) {
+    assert.throws(
+      () => policyInputFromRequest('grpc.CopyFileRequest', badLink, profile),
+      (e: unknown) => e instanceof ProtoError && e.code === 'ERR_POLICY_INPUT',
+    );
+  }
+});
+
+test('policy JSON that the agent would never produce is refused', () => {
+  const refused: [MessageName, string][] = [
+    ['grpc.StartContainerRequest', '{"container_id":"a","extra":1}'],
+    ['grpc.StartContainerRequest', '{"container_id":1}'],
+    ['grpc.StartContainerRequest', '[]'],
+    ['grpc.StartContainerRequest', '{"container_id":"a"'],
+    ['grpc.StartContainerRequest', '{"container_id":"a","container_id":"b"}'],
+    ['grpc.UpdateInterfaceRequest', '{"interface":{"type":"veth"}}'],
+    ['grpc.RemoveContainerRequest', '{"timeout":4294967296}'],
+    ['grpc.CopyFileRequest', '{"file_size":9223372036854775808}'],
+    ['grpc.CopyFileRequest', '{"file_mode":33188,"file_type":"Symlink","symlink_target":"x"}'],
+    ['grpc.CopyFileRequest', '{"file_mode":33188,"file_type":"Regular","symlink_target":"x"}'],
+    ['grpc.WriteStreamRequest', '{"data":[256]}'],
+    ['grpc.LinuxSyscall', '{"ErrnoRet":{"errnoret":1,"x":2}}'],
+  ];
+  for (const [name, text] of refused) {
+    assert.throws(
+      () => requestFromPolicyInput(name, text),
+      (e: unknown) =>
+        e instanceof ProtoError && (e.code === 'ERR_POLICY_INPUT' || e.code.startsWith('ERR_PROTO')),
+      `${name} ${text}`,
+    );
+  }
+  // 64-bit values beyond 2^53 stay exact both ways.
+  const big = '{"Sec":9223372036854775807,"Usec":-9223372036854775808}';
+  const msg = requestFromPolicyInput('grpc.SetGuestDateTimeRequest', big);
+  assert.equal(msg.Sec, 2n ** 63n - 1n);
+  assert.equal(policyInputFromRequest('grpc.SetGuestDateTimeRequest', msg), big);
+});

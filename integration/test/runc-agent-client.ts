@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -56,6 +56,8 @@ export const AGENT_BIN = join(import.meta.dirname, '../../bin/ward-runc-agent');
 
 /** Starts the agent binary; resolves once its socket exists. */
 export async function spawnAgent(root: string, sock: string, record?: string): Promise<ChildProcess> {
+  // A killed agent leaves its socket file: wait for the new one, not the stale one.
+  rmSync(sock, { force: true });
   const args = ['--listen', `unix://${sock}`, '--root', root, ...(record ? ['--record', record] : [])];
   const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';

@@ -149,7 +149,7 @@ test(
       >;
       assert.ok(Number(stats['pids_stats']?.['current']) >= 1, 'pids counted');
       assert.ok(
-        Number((stats['memory_stats']?.['usage'] as Record<string, unknown>)['usage']) > 0,
+        Number((stats['memory_stats']?.['usage'] as Record<string, unknown> | undefined)?.['usage']) > 0,
         'memory usage read',
       );
       await c.call('UpdateContainer', { container_id: 'c2', resources: { Pids: { Limit: 100 } } });

@@ -18,7 +18,11 @@ export interface HandlerContext {
   readonly log: { info(o: object, m: string): void };
 }
 
-const EMPTY = {};
+/** Awaits an operation whose response is google.protobuf.Empty. */
+async function empty(op: unknown): Promise<Record<string, unknown>> {
+  await op;
+  return {};
+}
 
 /** grpc.AgentService's methods, with the kata-agent's semantics, over a {@link Sandbox}. */
 export function agentHandlers(ctx: HandlerContext): Record<string, Handler> {
@@ -26,17 +30,13 @@ export function agentHandlers(ctx: HandlerContext): Record<string, Handler> {
   const cid = (req: Msg): string => str(req, 'container_id', 'request');
   const eid = (req: Msg): string => str(req, 'exec_id', 'request');
   const handlers: Record<string, Handler> = {
-    CreateSandbox: async (req) => (await sb.createSandbox(req), EMPTY),
-    DestroySandbox: async () => (await sb.destroy(), EMPTY),
-    CreateContainer: async (req) => (await sb.createContainer(req), EMPTY),
-    StartContainer: async (req) => (await sb.startContainer(cid(req)), EMPTY),
-    RemoveContainer: async (req) => (
-      await sb.removeContainer(cid(req), num(req, 'timeout', 'request')), EMPTY
-    ),
-    ExecProcess: async (req) => (await sb.execProcess(req), EMPTY),
-    SignalProcess: async (req) => (
-      await sb.signalProcess(cid(req), eid(req), num(req, 'signal', 'request')), EMPTY
-    ),
+    CreateSandbox: (req) => empty(sb.createSandbox(req)),
+    DestroySandbox: () => empty(sb.destroy()),
+    CreateContainer: (req) => empty(sb.createContainer(req)),
+    StartContainer: (req) => empty(sb.startContainer(cid(req))),
+    RemoveContainer: (req) => empty(sb.removeContainer(cid(req), num(req, 'timeout', 'request'))),
+    ExecProcess: (req) => empty(sb.execProcess(req)),
+    SignalProcess: (req) => empty(sb.signalProcess(cid(req), eid(req), num(req, 'signal', 'request'))),
     WaitProcess: async (req) => ({ status: await sb.waitProcess(cid(req), eid(req)) }),
     ReadStdout: async (req) => ({
       data: await sb.readOutput(cid(req), eid(req), num(req, 'len', 'request'), false),
@@ -47,18 +47,15 @@ export function agentHandlers(ctx: HandlerContext): Record<string, Handler> {
     WriteStdin: async (req) => ({
       len: await sb.writeStdin(cid(req), eid(req), bytes(req, 'data', 'request')),
     }),
-    CloseStdin: async (req) => (await sb.closeStdin(cid(req), eid(req)), EMPTY),
-    TtyWinResize: (req) => (
-      sb.resizeTerminal(cid(req), eid(req), num(req, 'row', 'request'), num(req, 'column', 'request')), EMPTY
-    ),
-    PauseContainer: async (req) => (await sb.pause(cid(req)), EMPTY),
-    ResumeContainer: async (req) => (await sb.resume(cid(req)), EMPTY),
-    UpdateContainer: async (req) => (
-      await sb.update(cid(req), (req['resources'] as Msg | null) ?? undefined), EMPTY
-    ),
+    CloseStdin: (req) => empty(sb.closeStdin(cid(req), eid(req))),
+    TtyWinResize: (req) =>
+      empty(sb.resizeTerminal(cid(req), eid(req), num(req, 'row', 'request'), num(req, 'column', 'request'))),
+    PauseContainer: (req) => empty(sb.pause(cid(req))),
+    ResumeContainer: (req) => empty(sb.resume(cid(req))),
+    UpdateContainer: (req) => empty(sb.update(cid(req), (req['resources'] as Msg | null) ?? undefined)),
     StatsContainer: async (req) => ({ cgroup_stats: await sb.stats(cid(req)), network_stats: [] }),
     GetOOMEvent: async () => ({ container_id: await sb.oomEvent() }),
-    CopyFile: (req) => (sb.copyFile(req), EMPTY),
+    CopyFile: (req) => empty(sb.copyFile(req)),
     GetGuestDetails: (req) => guestDetails(req),
     GetMetrics: () => ({ metrics: metrics(ctx) }),
     SetPolicy: () => {

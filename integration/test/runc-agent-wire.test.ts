@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { encode } from '../../proto/index.js';
+import {
+  decodeResponse,
+  HEADER_LENGTH,
+  MessageType,
+  StatusCode,
+  writeHeader,
+} from '../../proto/ttrpc/index.js';
+import { type AgentClient, connectAgent, spawnAgent } from './runc-agent-client.js';
+import { makeRoot, skipReason } from './runc-agent-fixtures.js';
+
+const skip = skipReason();
+let root = '';
+let agent: ChildProcess | undefined;
+let c: AgentClient;
+const sock = (): string => join(root, 'agent.sock');
+
+before(async () => {
+  if (skip) return;
+  root = makeRoot('wire');
+  agent = await spawnAgent(root, sock());
+  c = await connectAgent(sock());
+});
+
+after(async () => {
+  if (skip) return;
+  c?.close();
+  if (agent && agent.exitCode === null) {
+    const exited = new Promise((r) => agent?.once('exit', r));
+    agent.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Sends one raw request frame (no client-side size check) and returns the response status. */
+async function rawCall(
+  service: string,
+  method: string,
+  payload: Uint8Array,
+  declaredLength?: number,
+): Promise<number> {
+  const body = Buffer.from(encode('ttrpc.Request', { service, method, payload }));
+  const head = Buffer.alloc(HEADER_LENGTH);
+  writeHeader(head, 0, declaredLength ?? body.length, 1, MessageType.Request, 0);
+  const s: Socket = connect(sock());
+  await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+  s.write(Buffer.concat([head, body]));
+  let buf = Buffer.alloc(0);
+  for await (const chunk of s) {
+    buf = Buffer.concat([buf, chunk as Buffer]);
+    if (buf.length >= HEADER_LENGTH && buf.length >= HEADER_LENGTH + buf.readUInt32BE(0)) break;
+  }
+  s.destroy();
+  const res = decodeResponse(buf.subarray(HEADER_LENGTH, HEADER_LENGTH + buf.readUInt32BE(0)));
+  return res.status?.code ?? StatusCode.OK;
+}
+
+test('a CopyFile of 4 MiB of data exceeds the ttrpc message limit: RESOURCE_EXHAUSTED, agent stays up', {
+  skip,
+}, async () => {
+  const payload = encode('grpc.CopyFileRequest', {
+    path: '/run/kata-containers/shared/containers/big',
+    file_size: 4 << 20,
+    offset: 0,
+    data: Buffer.alloc(4 << 20, 7),
+  });
+  assert.equal(await rawCall('grpc.AgentService', 'CopyFile', payload), StatusCode.RESOURCE_EXHAUSTED);
+  assert.deepEqual(await c.call('Check', {}), { status: 1 });
+});
+
+test('a malformed payload is INVALID_ARGUMENT; unknown methods and services are UNIMPLEMENTED', {
+  skip,
+}, async () => {
+  const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+  assert.equal(await rawCall('grpc.AgentService', 'CreateContainer', garbage), StatusCode.INVALID_ARGUMENT);
+  assert.equal(await rawCall('grpc.AgentService', 'NoSuchMethod', Buffer.alloc(0)), StatusCode.UNIMPLEMENTED);
+  assert.equal(await rawCall('grpc.Nope', 'Check', Buffer.alloc(0)), StatusCode.UNIMPLEMENTED);
+  assert.equal((await c.status('SetPolicy', { policy: '' })).code, StatusCode.UNIMPLEMENTED);
+  assert.deepEqual(await c.call('Check', {}), { status: 1 });
+  const v = await c.call('Version', {});
+  assert.match(String(v['agent_version']), /ward/);
+});
+
+test('guest-only operations are accepted without touching the host', { skip }, async () => {
+  await c.call('SetGuestDateTime', { Sec: 1, Usec: 0 });
+  assert.ok(new Date().getFullYear() > 2000, 'the host clock was not set');
+  await c.call('ReseedRandomDev', { data: Buffer.from('seed') });
+  assert.deepEqual(await c.call('ListInterfaces', {}), { Interfaces: [] });
+  assert.deepEqual(await c.call('ListRoutes', {}), { Routes: [] });
+  const d = await c.call('GetGuestDetails', { mem_block_size: false, mem_hotplug_probe: false });
+  assert.ok((d['agent_details'] as { storage_handlers: string[] }).storage_handlers.includes('virtio-fs'));
+  const m = await c.call('GetMetrics', {});
+  assert.match(
+    String(m['metrics']),
+    /ward_runc_agent_requests_total\{method="grpc.AgentService\/SetGuestDateTime"\} 1/,
+  );
+});

@@ -13,3 +13,11 @@ export { regoText } from './eval/print.js';
 export { fmtLoc, type Loc, PolicyError, type PolicyErrorCode } from './lang/errors.js';
 export { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './lang/lexer.js';
 export * from './value/index.js';
+export {
+  ALLOW_FAILURES_RULE,
+  KATA_PACKAGE,
+  type KataDecision,
+  KataPolicy,
+  SET_POLICY_REQUEST,
+} from './kata/decision.js';
+export { applyJsonPatch } from './kata/patch.js';

@@ -138,6 +138,7 @@ export class Evaluator implements WithState {
         );
       case 'every':
         return this.evalTerm(e.coll, f, (c) => {
+          if (!(Array.isArray(c) || c instanceof ObjectV || c instanceof SetV)) return false;
           const ok = !this.members(c, (key, val) => {
             const found =
               e.key === null
@@ -369,7 +370,7 @@ export class Evaluator implements WithState {
     const target = t.target;
     if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
     const name = target.kind === 'builtin' ? target.name : `data.${target.path.join('.')}`;
-    if (target.kind === 'builtin' && name === 'print') return this.evalPrint(args, f, k);
+    if (target.kind === 'builtin' && name === 'print') return this.evalPrint(args, f, k, t.loc);
     const mock = this.mocks?.get(name);
     return this.evalItems(args, 0, [], f, (vs) => {
       if (mock !== undefined) return this.callMock(mock, vs, t, k);
@@ -443,7 +444,7 @@ export class Evaluator implements WithState {
     return result === undefined ? false : k(result);
   }
 
-  private evalPrint(args: readonly Term[], f: Frame, k: VCont): boolean {
+  private evalPrint(args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
     const parts: string[] = [];
     for (const a of args) {
       const vals: Value[] = [];
@@ -454,7 +455,7 @@ export class Evaluator implements WithState {
       }
       parts.push(vals.length === 0 ? '<undefined>' : vals.map(formatPrintValue).join(', '));
     }
-    this.prints.push(parts.join(' '));
+    this.prints.push(`${loc.file}:${loc.row}: ${parts.join(' ')}`);
     return k(true);
   }
 

@@ -10,6 +10,8 @@ export interface ModuleContext {
   /** Import aliases → the imported path (starting with `data` or `input`). */
   readonly imports: ReadonlyMap<string, readonly string[]>;
   readonly registry: BuiltinRegistry;
+  /** Arity of every user function, keyed by its data path joined with '.'. */
+  readonly funcArities: ReadonlyMap<string, number>;
 }
 
 /** Allocates variable slots for one rule (or query); scopes nest for comprehensions and `every`. */

@@ -19,11 +19,25 @@ export function compileModules(modules: readonly Module[], registry: BuiltinRegi
       if (first?.t === 'val' && typeof first.v === 'string') s.add(first.v);
     }
   }
+  const funcArities = new Map<string, number>();
+  for (const m of modules) {
+    for (const r of m.rules) {
+      if (r.args === null) continue;
+      const names = r.ref.map((t) => (t.t === 'val' && typeof t.v === 'string' ? t.v : '?'));
+      funcArities.set([...m.pkg, ...names].join('.'), r.args.length);
+    }
+  }
   const tree = new RuleTree();
   for (const m of modules) {
     const imports = new Map<string, readonly string[]>();
     for (const i of m.imports) imports.set(i.alias, refToPath(i.path)!);
-    const ctx: ModuleContext = { pkg: m.pkg, ruleNames: namesByPkg.get(m.pkg.join('.'))!, imports, registry };
+    const ctx: ModuleContext = {
+      pkg: m.pkg,
+      ruleNames: namesByPkg.get(m.pkg.join('.'))!,
+      imports,
+      registry,
+      funcArities,
+    };
     for (const r of m.rules) tree.add(compileRule(r, ctx));
   }
   tree.check();
@@ -31,11 +45,12 @@ export function compileModules(modules: readonly Module[], registry: BuiltinRegi
 }
 
 /** Arity of a resolved call's target, for telling an output operand from an input. */
-export function callArity(registry: BuiltinRegistry, tree: RuleTree | null) {
+export function callArity(registry: BuiltinRegistry, funcs: ReadonlyMap<string, number> | RuleTree) {
   return (t: Term): number => {
     if (t.t !== 'call' || t.target === undefined) return -1;
     if (t.target.kind === 'builtin') return registry.get(t.target.name)?.arity ?? -1;
-    const fr = tree?.funcArity(t.target.path);
+    const fr =
+      funcs instanceof RuleTree ? funcs.funcArity(t.target.path) : funcs.get(t.target.path.join('.'));
     return fr ?? t.args.length;
   };
 }
@@ -58,7 +73,7 @@ export function compileRule(rule: Rule, ctx: ModuleContext): Rule {
     const value = resolveTerm(r.value, s);
     const key = r.key === null ? null : resolveTerm(r.key, s);
     const ref = r.ref.map((x, i) => (i === 0 ? x : resolveTerm(x, s)));
-    const arity = callArity(ctx.registry, null);
+    const arity = callArity(ctx.registry, ctx.funcArities);
     const names = (slot: number): string =>
       findName([...heads, ...r.body.flatMap(exprTermsRaw)], slot) ?? `$${slot}`;
     const bound = new Set<number>(argSlots);

@@ -1,0 +1,149 @@
+import { Engine, type EngineOptions } from '../engine.js';
+import { PolicyError } from '../lang/errors.js';
+import { ObjectV, parseJson, type Value } from '../value/index.js';
+import { applyJsonPatch } from './patch.js';
+
+/** The package the kata-agent queries. */
+export const KATA_PACKAGE = 'agent_policy';
+/** The rule that, when true, makes the agent allow requests the policy denies or leaves undefined. */
+export const ALLOW_FAILURES_RULE = 'AllowRequestsFailingPolicy';
+/** The request that replaces the policy. */
+export const SET_POLICY_REQUEST = 'SetPolicyRequest';
+
+/** The outcome of one request, as the kata-agent would decide it. */
+export interface KataDecision {
+  readonly request: string;
+  readonly allowed: boolean;
+  /** The JSON patch the policy returned (applied to `data.pstate` when allowed). */
+  readonly ops: Value | null;
+  /** `print` output of this evaluation, in regorus' `file:line: message` form. */
+  readonly prints: readonly string[];
+  /** For denials: the message the agent returns (`<Request> is blocked by policy: ...`). */
+  readonly message: string;
+  /** The state after the decision. */
+  readonly state: Value;
+  /** Set when the denial came from an error (undefined result, bad result shape, patch failure). */
+  readonly error?: PolicyError;
+}
+
+/**
+ * Kata's stateful policy semantics around one {@link Engine}: query
+ * `data.agent_policy.<Request>` with the request as input, accept a bool or `{allowed, ops}`,
+ * apply `ops` atomically to `data.pstate`. Decisions are synchronous, hence one at a time.
+ */
+export class KataPolicy {
+  private engine!: Engine;
+  private pstate: Value = new ObjectV();
+  private allowFailures = false;
+  private source = '';
+
+  constructor(
+    source: string,
+    private readonly opts: EngineOptions & { file?: string } = {},
+  ) {
+    this.load(source);
+  }
+
+  /** The current policy text. */
+  get policy(): string {
+    return this.source;
+  }
+
+  /** The current `data.pstate`. */
+  get state(): Value {
+    return this.pstate;
+  }
+
+  /** True when the policy sets AllowRequestsFailingPolicy. */
+  get allowsFailures(): boolean {
+    return this.allowFailures;
+  }
+
+  /** Replaces the state (for a CLI that persists it between runs). */
+  setState(state: Value): void {
+    this.pstate = state;
+    this.engine.setData(ObjectV.from([['pstate', state]]));
+  }
+
+  private load(source: string): void {
+    const engine = new Engine({ v0Compatible: true, ...this.opts });
+    engine.addPolicy(this.opts.file ?? 'policy.rego', source);
+    engine.compile();
+    this.engine = engine;
+    this.source = source;
+    this.setState(new ObjectV());
+    let allow = false;
+    try {
+      allow = engine.evalRule(`data.${KATA_PACKAGE}.${ALLOW_FAILURES_RULE}`).value === true;
+    } catch {
+      allow = false;
+    }
+    this.allowFailures = allow;
+  }
+
+  /** Decides one request; errors deny (unless failures are allowed), never throw. */
+  decide(request: string, input: Value | string): KataDecision {
+    let prints: string[] = [];
+    const deny = (error: PolicyError | undefined, ops: Value | null): KataDecision => {
+      const allowed = this.allowFailures;
+      const message =
+        error === undefined ? `${request} is blocked by policy: ${prints.join(' ')}` : `${request}: ${error.message}`;
+      return { request, allowed, ops, prints, message: allowed ? '' : message, state: this.pstate, ...(error ? { error } : {}) };
+    };
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(request)) {
+      return deny(new PolicyError('kata_policy_error', `invalid request name ${JSON.stringify(request)}`), null);
+    }
+    try {
+      this.engine.setInput(typeof input === 'string' ? parseJson(input) : input);
+      const r = this.engine.evalQuery(`data.${KATA_PACKAGE}.${request}`);
+      prints = [...r.prints];
+      const value = r.rows.length === 1 ? r.rows[0]!.expressions[0]?.value : undefined;
+      if (value === undefined) {
+        return deny(new PolicyError('kata_policy_error', `policy check: no result for ${request}`), null);
+      }
+      if (typeof value === 'boolean') {
+        return value ? { request, allowed: true, ops: null, prints, message: '', state: this.pstate } : deny(undefined, null);
+      }
+      if (!(value instanceof ObjectV)) {
+        return deny(new PolicyError('kata_policy_error', 'policy check: unexpected result type'), null);
+      }
+      let allowed = false;
+      let ops: Value | null = null;
+      for (const [k, v] of value.entries()) {
+        if (k === 'allowed' && typeof v === 'boolean') allowed = v;
+        else if (k === 'ops') ops = v;
+        else return deny(new PolicyError('kata_policy_error', `policy check: unexpected key ${String(k)}`), null);
+      }
+      if (!allowed) return deny(undefined, ops);
+      if (ops !== null) {
+        const next = applyJsonPatch(ObjectV.from([['pstate', this.pstate]]), ops);
+        const st = next instanceof ObjectV ? next.getStr('pstate') : undefined;
+        if (st === undefined) throw new PolicyError('kata_policy_error', 'json patch removed data.pstate');
+        this.setState(st);
+      }
+      return { request, allowed: true, ops, prints, message: '', state: this.pstate };
+    } catch (err) {
+      const e =
+        err instanceof PolicyError
+          ? err
+          : new PolicyError('kata_policy_error', (err as Error).message ?? String(err), undefined, { cause: err });
+      return deny(e, null);
+    }
+  }
+
+  /**
+   * SetPolicyRequest: decided by the current policy; when allowed, the new policy replaces it and
+   * the state is reset. A new policy that fails to compile leaves the old one in force.
+   */
+  setPolicy(input: Value | string, newPolicy: string): KataDecision {
+    const d = this.decide(SET_POLICY_REQUEST, input);
+    if (!d.allowed) return d;
+    try {
+      this.load(newPolicy);
+    } catch (err) {
+      const e = err instanceof PolicyError ? err : new PolicyError('kata_policy_error', String(err));
+      return { ...d, allowed: false, message: `${SET_POLICY_REQUEST}: ${e.message}`, error: e };
+    }
+    return { ...d, state: this.pstate };
+  }
+}

@@ -2,6 +2,9 @@
  * Ward's ttrpc: containerd/ttrpc's wire protocol (docs/PROTOCOL.md), client and server.
  * Payloads are opaque bytes here; typed codecs live in `ward/proto`.
  */
+
+// The transports: every component reaches sockets through ward/ttrpc.
+export * from '../transport/index.js';
 export { type CallOptions, Client, type StreamOptions } from './client.js';
 export { ClientStream, type StreamDescriptor } from './client-stream.js';
 export { Connection } from './connection.js';
@@ -15,6 +18,7 @@ export {
   STREAM_RECV_HIGH_WATER,
 } from './constants.js';
 export { CallContext } from './context.js';
+export { dial } from './dial.js';
 export {
   type ChunkSink,
   decodeRequest,

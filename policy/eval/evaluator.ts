@@ -94,6 +94,11 @@ export class Evaluator implements WithState {
   }
 
   private evalWith(e: Expr, ws: readonly With[], f: Frame, k: Cont): boolean {
+    return this.withModifiers(ws, f, (k2) => this.evalPlain(e, f, k2), k);
+  }
+
+  /** Runs `run` under `with` modifiers; its continuation runs outside them. */
+  withModifiers(ws: readonly With[], f: Frame, run: (k: Cont) => boolean, k: Cont): boolean {
     const values: Value[] = [];
     for (const w of ws) {
       let v: Value | undefined;
@@ -113,7 +118,7 @@ export class Evaluator implements WithState {
       if (v === undefined && !isFuncRef(w.value)) return false;
       values.push(v ?? null);
     }
-    return applyWith(this, ws, values, (k2) => this.evalPlain(e, f, k2), k);
+    return applyWith(this, ws, values, run, k);
   }
 
   /** Evaluates an expression ignoring its `with` modifiers. */

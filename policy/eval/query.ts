@@ -43,6 +43,19 @@ export function runQuery(
     }
     const e = q.body[i]!;
     const j = q.index.get(e) ?? i;
+    if (e.k === 'term' && !e.neg && e.with.length > 0 && e.term.t !== 'call') {
+      const term = e.term;
+      return ev.withModifiers(
+        e.with,
+        f,
+        (k2) =>
+          ev.evalTerm(term, f, (v) => {
+            values[j] = v;
+            return k2();
+          }),
+        () => step(i + 1),
+      );
+    }
     if (
       e.k === 'term' &&
       !e.neg &&

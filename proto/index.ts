@@ -26,3 +26,5 @@ export {
 } from './codec/services.js';
 export { MAX_MESSAGE_DEPTH, type ValidateOptions, validateMessage } from './codec/validate.js';
 export * from './kata/index.js';
+export * from './transport/index.js';
+export * from './ttrpc/index.js';

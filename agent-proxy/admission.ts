@@ -1,0 +1,136 @@
+import {
+  AGENT_SERVICE,
+  decode,
+  findMethod,
+  type KataPolicyProfile,
+  type MessageName,
+  type MethodSpec,
+  messageType,
+  policyEndpoint,
+  policyInputValue,
+  stringifyJson,
+} from '../proto/index.js';
+import type { PolicyDecider, Verdict } from './decider.js';
+import { ProxyError } from './errors.js';
+import type { RequestEventInput } from './event.js';
+import { findUnknownField } from './wire-scan.js';
+
+/** What the policy step concluded about one request, before anything is logged. */
+export type Admission =
+  | { readonly kind: 'allow'; readonly event: RequestEventInput; readonly decoded: unknown }
+  | { readonly kind: 'set-policy'; readonly event: RequestEventInput; readonly newDigest: string }
+  | { readonly kind: 'deny'; readonly event: RequestEventInput; readonly error: ProxyError };
+
+const SET_POLICY = 'SetPolicyRequest';
+const COPY_FILE = 'CopyFileRequest';
+
+/**
+ * Decodes one agent request, builds the kata-agent's policy input and decides on it, all
+ * synchronously so that arrival order is decision order. Never throws: every failure becomes a
+ * denial carrying the error the caller answers with (fail closed).
+ */
+export function admit(
+  decider: PolicyDecider,
+  profile: KataPolicyProfile,
+  method: string,
+  payload: Uint8Array,
+): Admission {
+  const spec: MethodSpec | undefined = findMethod(AGENT_SERVICE, method);
+  if (spec === undefined) {
+    const error = new ProxyError('ERR_PROXY_UNKNOWN_METHOD', `unknown method ${AGENT_SERVICE}/${method}`);
+    return refuse(decider, method, `${method}Request`, error, payload);
+  }
+  const typeName = spec.requestType as MessageName;
+  const requestName = policyEndpoint(typeName);
+  let decoded: unknown;
+  let input: unknown;
+  let inputJson: string;
+  try {
+    const unknownField = findUnknownField(messageType(typeName), payload);
+    if (unknownField !== undefined) {
+      throw new Error(`field ${unknownField} is not in Ward's schema; refusing what the policy cannot see`);
+    }
+    decoded = decode(typeName, payload);
+    const value = policyInputValue(typeName, decoded as never, profile);
+    input = value;
+    inputJson = stringifyJson(value);
+  } catch (err) {
+    const error = new ProxyError(
+      'ERR_PROXY_DECODE',
+      `${requestName}: cannot decode request: ${message(err)}`,
+      {
+        cause: err,
+      },
+    );
+    return refuse(decider, method, requestName, error, payload);
+  }
+  const digest = decider.digest;
+  const isSetPolicy = requestName === SET_POLICY;
+  const verdict: Verdict = isSetPolicy
+    ? decider.setPolicy(inputJson, (decoded as { policy: string }).policy)
+    : decider.decide(requestName, inputJson);
+  if (verdict.error !== undefined && !verdict.allowed) {
+    const error = new ProxyError('ERR_PROXY_POLICY', verdict.message || `${requestName}: policy failed`, {
+      cause: verdict.error,
+    });
+    return {
+      kind: 'deny',
+      error,
+      event: eventOf(method, requestName, input, 'deny', digest, decoded, error),
+    };
+  }
+  if (!verdict.allowed) {
+    const error = new ProxyError('ERR_PROXY_DENIED', verdict.message);
+    return { kind: 'deny', error, event: eventOf(method, requestName, input, 'deny', digest, decoded) };
+  }
+  const event = eventOf(method, requestName, input, 'allow', digest, decoded);
+  if (isSetPolicy) return { kind: 'set-policy', event, newDigest: decider.digest };
+  return { kind: 'allow', event, decoded };
+}
+
+function refuse(
+  decider: PolicyDecider,
+  method: string,
+  requestName: string,
+  error: ProxyError,
+  payload: Uint8Array,
+): Admission {
+  const event: RequestEventInput = {
+    method,
+    requestName,
+    input: null,
+    decision: 'deny',
+    policyDigest: decider.digest,
+    error: error.message,
+    rawPayload: payload,
+  };
+  return { kind: 'deny', error, event };
+}
+
+function eventOf(
+  method: string,
+  requestName: string,
+  input: unknown,
+  decision: 'allow' | 'deny',
+  policyDigest: string,
+  decoded: unknown,
+  error?: ProxyError,
+): RequestEventInput {
+  const e: { -readonly [K in keyof RequestEventInput]: RequestEventInput[K] } = {
+    method,
+    requestName,
+    input,
+    decision,
+    policyDigest,
+  };
+  if (requestName === COPY_FILE) {
+    const data = (decoded as { data?: Uint8Array }).data;
+    e.hiddenData = data ?? new Uint8Array(0);
+  }
+  if (error !== undefined) e.error = error.message;
+  return e;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,89 @@
+import {
+  type AgentEventInput,
+  agentEventContent,
+  type Decision,
+  type JsonValue,
+  payloadSummary,
+} from '../measure/index.js';
+
+/** What the log records about one agent request (the log adds `seq`). */
+export interface RequestEventInput {
+  /** The RPC as called, e.g. `ReadStdout` (several RPCs share one request message). */
+  readonly method: string;
+  /** The policy entry point, e.g. `ReadStreamRequest`. */
+  readonly requestName: string;
+  /** The policy input (kata-agent serde JSON shape), or null when the request did not decode. */
+  readonly input: unknown;
+  readonly decision: Decision;
+  readonly policyDigest: string;
+  /** Bytes the policy input leaves out but the agent receives (CopyFile contents). */
+  readonly hiddenData?: Uint8Array;
+  /** Why a request was refused without a policy verdict (decode, unknown method, engine error). */
+  readonly error?: string;
+  /** Length and SHA-256 of the raw request, recorded when it could not be decoded. */
+  readonly rawPayload?: Uint8Array;
+}
+
+/**
+ * The event content for one request: measure's agent event (RPC, request with bulk bytes as
+ * length + SHA-256, decision, policy digest) plus the RPC method and, for refusals, the reason.
+ */
+export function requestEventContent(e: RequestEventInput): { readonly [k: string]: JsonValue } {
+  let request = toMeasurable(e.input);
+  if (e.requestName === 'SetPolicyRequest') request = redactPolicyText(request);
+  if (
+    e.hiddenData !== undefined &&
+    request !== null &&
+    typeof request === 'object' &&
+    !Array.isArray(request)
+  ) {
+    request = { ...request, data: payloadSummary(e.hiddenData) };
+  }
+  const base: AgentEventInput = {
+    rpc: e.requestName,
+    request,
+    decision: e.decision,
+    policyDigest: e.policyDigest,
+  };
+  const content: { [k: string]: JsonValue } = { ...agentEventContent(base), method: e.method };
+  if (e.error !== undefined) content['error'] = e.error;
+  if (e.rawPayload !== undefined) content['payload'] = payloadSummary(e.rawPayload);
+  return content;
+}
+
+// The policy text itself is recorded by digest: the log is for replay, and the policy event
+// that follows an accepted SetPolicy names the same digest.
+function redactPolicyText(request: JsonValue): JsonValue {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) return request;
+  const policy = (request as { readonly [k: string]: JsonValue })['policy'];
+  if (typeof policy !== 'string') return request;
+  return { ...request, policy: payloadSummary(Buffer.from(policy, 'utf8')) };
+}
+
+/**
+ * The policy input as a JSON value the log can canonicalize. 64-bit integers arrive exact as
+ * bigint; RFC 8785 numbers are IEEE doubles, so values beyond 2^53 are recorded as decimal
+ * strings rather than rounded (docs/AGENT-PROXY.md).
+ */
+export function toMeasurable(v: unknown): JsonValue {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'boolean':
+    case 'string':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : String(v);
+    case 'bigint':
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : v.toString();
+    case 'object': {
+      if (Array.isArray(v)) return v.map(toMeasurable);
+      const out: { [k: string]: JsonValue } = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toMeasurable(x);
+      return out;
+    }
+    default:
+      throw new TypeError(`cannot measure a ${typeof v}`);
+  }
+}

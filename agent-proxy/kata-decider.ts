@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { KataPolicy } from '../policy/index.js';
+import { KATA_POLICY_PROFILES } from '../proto/index.js';
+import type { PolicyDecider, Verdict } from './decider.js';
+import { ProxyError } from './errors.js';
+
+/** `sha256:<hex>` of a policy text: how the log and identities name a policy. */
+export function policyDigest(text: string): string {
+  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+}
+
+/** The kata-agent's decision semantics from policy/, behind the proxy's decider interface. */
+class KataDecider implements PolicyDecider {
+  private readonly policy: KataPolicy;
+  private currentDigest: string;
+
+  constructor(text: string) {
+    this.policy = new KataPolicy(text);
+    this.currentDigest = policyDigest(text);
+  }
+
+  get digest(): string {
+    return this.currentDigest;
+  }
+
+  decide(requestName: string, inputJson: string): Verdict {
+    return verdict(this.policy.decide(requestName, inputJson));
+  }
+
+  setPolicy(inputJson: string, policyText: string): Verdict {
+    const d = this.policy.setPolicy(inputJson, policyText);
+    if (d.allowed) this.currentDigest = policyDigest(policyText);
+    return verdict(d);
+  }
+}
+
+function verdict(d: {
+  allowed: boolean;
+  prints: readonly string[];
+  message: string;
+  error?: Error;
+}): Verdict {
+  return d.error === undefined
+    ? { allowed: d.allowed, prints: d.prints, message: d.message }
+    : { allowed: d.allowed, prints: d.prints, message: d.message, error: d.error };
+}
+
+/**
+ * Loads a policy for the proxy; a policy that does not parse or compile throws. `profile` names
+ * the kata-agent generation whose policy-input shape requests are shown in.
+ */
+export function createDecider(text: string, profile: string): PolicyDecider {
+  if (!Object.hasOwn(KATA_POLICY_PROFILES, profile)) {
+    throw new ProxyError(
+      'ERR_PROXY_CONFIG',
+      `unknown policy-input profile '${profile}' (known: ${Object.keys(KATA_POLICY_PROFILES).join(', ')})`,
+    );
+  }
+  return new KataDecider(text);
+}

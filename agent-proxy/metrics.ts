@@ -1,0 +1,108 @@
+/** Upper bounds (seconds) of the latency histograms: 50 µs to 2.5 s. */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
+
+class Histogram {
+  readonly counts = new Float64Array(LATENCY_BUCKETS.length);
+  sum = 0;
+  count = 0;
+  observe(seconds: number): void {
+    this.sum += seconds;
+    this.count++;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= (LATENCY_BUCKETS[i] ?? Number.POSITIVE_INFINITY)) {
+        this.counts[i] = (this.counts[i] ?? 0) + 1;
+        break;
+      }
+    }
+  }
+}
+
+/** How a request ended, as the `outcome` label of `ward_proxy_requests_total`. */
+export type Outcome = 'allowed' | 'denied' | 'error' | 'health';
+
+/**
+ * The proxy's Prometheus metrics: per-RPC counts by outcome, denials, decision latency and
+ * log-append latency. Rendered in the text exposition format (version 0.0.4).
+ */
+export class ProxyMetrics {
+  private readonly requests = new Map<string, number>();
+  private readonly decision = new Histogram();
+  private readonly append = new Histogram();
+  private forwardErrors = 0;
+
+  /** Counts one request of `method` that ended with `outcome`. */
+  count(method: string, outcome: Outcome): void {
+    const key = `${method}\u0000${outcome}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  /** Records how long one policy decision took. */
+  observeDecision(seconds: number): void {
+    this.decision.observe(seconds);
+  }
+
+  /** Records how long one log append took until durable. */
+  observeAppend(seconds: number): void {
+    this.append.observe(seconds);
+  }
+
+  /** Counts a request the agent could not be reached for. */
+  countForwardError(): void {
+    this.forwardErrors++;
+  }
+
+  /** Requests of `method` with `outcome` so far (for tests and logs). */
+  countOf(method: string, outcome: Outcome): number {
+    return this.requests.get(`${method}\u0000${outcome}`) ?? 0;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): string {
+    const out: string[] = [
+      '# HELP ward_proxy_requests_total Kata agent requests seen by the proxy, by method and outcome.',
+      '# TYPE ward_proxy_requests_total counter',
+    ];
+    const denials: string[] = [];
+    for (const [key, n] of [...this.requests].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const [method, outcome] = key.split('\u0000') as [string, string];
+      out.push(`ward_proxy_requests_total{method="${escape(method)}",outcome="${outcome}"} ${n}`);
+      if (outcome === 'denied') denials.push(`ward_proxy_denials_total{method="${escape(method)}"} ${n}`);
+    }
+    out.push('# HELP ward_proxy_denials_total Requests refused by policy, by method.');
+    out.push('# TYPE ward_proxy_denials_total counter', ...denials);
+    out.push('# HELP ward_proxy_forward_errors_total Allowed requests the agent could not be reached for.');
+    out.push(
+      '# TYPE ward_proxy_forward_errors_total counter',
+      `ward_proxy_forward_errors_total ${this.forwardErrors}`,
+    );
+    histogram(
+      out,
+      'ward_proxy_decision_seconds',
+      'Time to decode a request and decide on it.',
+      this.decision,
+    );
+    histogram(
+      out,
+      'ward_proxy_log_append_seconds',
+      'Time until a request is durable in the log.',
+      this.append,
+    );
+    return `${out.join('\n')}\n`;
+  }
+}
+
+function histogram(out: string[], name: string, help: string, h: Histogram): void {
+  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+  let cumulative = 0;
+  for (const [i, le] of LATENCY_BUCKETS.entries()) {
+    cumulative += h.counts[i] ?? 0;
+    out.push(`${name}_bucket{le="${le}"} ${cumulative}`);
+  }
+  out.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
+}
+
+function escape(label: string): string {
+  return label.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}

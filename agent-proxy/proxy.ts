@@ -1,0 +1,193 @@
+import type { Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import {
+  type AppendResult,
+  type MeasurementLog,
+  OP_POLICY,
+  policyEventContent,
+  WARD_DOMAIN,
+} from '../measure/index.js';
+import { AGENT_SERVICE, findMethod, HEALTH_SERVICE, type KataPolicyProfile } from '../proto/index.js';
+import { type CallContext, Server } from '../proto/ttrpc/index.js';
+import { type Admission, admit } from './admission.js';
+import type { PolicyDecider } from './decider.js';
+import { ProxyError } from './errors.js';
+import { requestEventContent } from './event.js';
+import { type Dialer, Forwarder } from './forwarder.js';
+import { ProxyMetrics } from './metrics.js';
+import { toTtrpcError } from './status.js';
+
+/** Where the proxy reports each container it let the agent create (the identity registry). */
+export interface IdentitySink {
+  record(entry: CreatedContainer): Promise<void>;
+}
+
+/** What the proxy knows about a container once the agent created it. */
+export interface CreatedContainer {
+  /** The decoded CreateContainerRequest. */
+  readonly request: unknown;
+  readonly policyDigest: string;
+  /** The log record of its CreateContainer event. */
+  readonly measured: AppendResult;
+}
+
+/** Everything an {@link AgentProxy} works with; the caller owns (and closes) the log. */
+export interface AgentProxyOptions {
+  readonly decider: PolicyDecider;
+  /** Which kata-agent generation's policy-input shape the policy is written for. */
+  readonly profile: KataPolicyProfile;
+  readonly log: MeasurementLog;
+  /** How to reach the agent. */
+  readonly dial: Dialer;
+  readonly metrics?: ProxyMetrics;
+  readonly logger?: Logger;
+  readonly identity?: IdentitySink;
+}
+
+const EMPTY = new Uint8Array(0);
+// The kata-agent answers a denied stdout/stderr read with an empty (EOF-like) response.
+const READ_STREAM_METHODS = new Set(['ReadStdout', 'ReadStderr']);
+
+/**
+ * ward-agent-proxy's request path: a ttrpc server that takes every Kata agent request through
+ * decode → policy → durable log record → forward (or refusal), in arrival order.
+ */
+export class AgentProxy {
+  /** The ttrpc server; serve it on any Ward listener. */
+  readonly server = new Server();
+  readonly metrics: ProxyMetrics;
+  private readonly forwarder: Forwarder;
+
+  constructor(private readonly opts: AgentProxyOptions) {
+    this.metrics = opts.metrics ?? new ProxyMetrics();
+    this.forwarder = new Forwarder(opts.dial);
+    this.server.setFallback((payload, ctx) => this.handle(payload, ctx));
+  }
+
+  /** Serves connections accepted by `listener`. */
+  serve(listener: NetServer): void {
+    this.server.serve(listener);
+  }
+
+  /** Serves one already-connected stream (a hybrid-vsock muxer hands these over). */
+  handleConnection(socket: Duplex): void {
+    this.server.handleConnection(socket);
+  }
+
+  /** Stops taking requests, lets in-flight ones answer, then drops the agent connection. */
+  async close(): Promise<void> {
+    await this.server.shutdown();
+    this.forwarder.close();
+  }
+
+  private async handle(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+    try {
+      if (ctx.service === HEALTH_SERVICE) return await this.health(payload, ctx);
+      if (ctx.service !== AGENT_SERVICE) {
+        this.metrics.count(`${ctx.service}/${ctx.method}`, 'error');
+        throw new ProxyError('ERR_PROXY_UNKNOWN_METHOD', `unknown service ${ctx.service}`);
+      }
+      return await this.agentRequest(payload, ctx);
+    } catch (err) {
+      throw toTtrpcError(err);
+    }
+  }
+
+  // Health is how runtimes probe liveness: forwarded and counted, not policy-checked or logged.
+  private health(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+    this.metrics.count(ctx.method, 'health');
+    if (findMethod(HEALTH_SERVICE, ctx.method) === undefined) {
+      throw new ProxyError('ERR_PROXY_UNKNOWN_METHOD', `unknown method ${HEALTH_SERVICE}/${ctx.method}`);
+    }
+    return this.forward(payload, ctx);
+  }
+
+  private async agentRequest(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+    const started = performance.now();
+    // admit() and the appends below run in one synchronous turn: arrival order is decision
+    // order is log order, and the log commits (and resolves) in that order too.
+    const a = admit(this.opts.decider, this.opts.profile, ctx.method, payload);
+    const durable = this.append(a);
+    const decided = performance.now();
+    this.metrics.observeDecision((decided - started) / 1000);
+    let measured: AppendResult;
+    try {
+      measured = await durable;
+    } catch (err) {
+      this.metrics.count(ctx.method, 'error');
+      this.opts.logger?.error({ method: ctx.method, err }, 'request not measured; refused');
+      throw new ProxyError(
+        'ERR_PROXY_MEASURE',
+        `${a.event.requestName}: not measured, so not forwarded: ${msg(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    this.metrics.observeAppend((performance.now() - decided) / 1000);
+    switch (a.kind) {
+      case 'deny':
+        return this.refuse(a, ctx.method, measured);
+      case 'set-policy':
+        this.metrics.count(ctx.method, 'allowed');
+        this.opts.logger?.info(
+          { policy: a.newDigest, seq: measured.sequence },
+          'policy replaced by SetPolicy',
+        );
+        return EMPTY;
+      case 'allow': {
+        this.metrics.count(ctx.method, 'allowed');
+        const response = await this.forward(payload, ctx);
+        if (ctx.method === 'CreateContainer') this.recordIdentity(a.decoded, a.event.policyDigest, measured);
+        return response;
+      }
+    }
+  }
+
+  private append(a: Admission): Promise<AppendResult> {
+    let durable: Promise<AppendResult>;
+    try {
+      durable = this.opts.log.appendEvent(WARD_DOMAIN, a.event.method, requestEventContent(a.event));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (a.kind !== 'set-policy') return durable;
+    const policyEvent = this.opts.log.appendEvent(
+      WARD_DOMAIN,
+      OP_POLICY,
+      policyEventContent(a.newDigest, 'SetPolicyRequest'),
+    );
+    return Promise.all([durable, policyEvent]).then(([request]) => request);
+  }
+
+  private refuse(a: Admission & { kind: 'deny' }, method: string, measured: AppendResult): Uint8Array {
+    const denied = a.error.code === 'ERR_PROXY_DENIED';
+    this.metrics.count(method, denied ? 'denied' : 'error');
+    this.opts.logger?.warn({ method, seq: measured.sequence, reason: a.error.message }, 'request refused');
+    if (denied && READ_STREAM_METHODS.has(method)) return EMPTY;
+    throw a.error;
+  }
+
+  private async forward(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+    try {
+      return await this.forwarder.call(ctx.service, ctx.method, payload, ctx.metadata, ctx.deadline);
+    } catch (err) {
+      if (!(err instanceof ProxyError) && (err as { code?: string }).code === 'ERR_TTRPC_STATUS') throw err;
+      this.metrics.countForwardError();
+      throw err;
+    }
+  }
+
+  private recordIdentity(request: unknown, policyDigest: string, measured: AppendResult): void {
+    const sink = this.opts.identity;
+    if (sink === undefined) return;
+    sink.record({ request, policyDigest, measured }).catch((err: unknown) => {
+      this.opts.logger?.error({ err }, 'cannot record container identity');
+    });
+  }
+}
+
+function msg(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

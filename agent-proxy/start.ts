@@ -1,0 +1,125 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+import type { Logger } from 'pino';
+import {
+  bindInitData,
+  hex,
+  initDataDigest,
+  MeasurementLog,
+  OP_POLICY,
+  openRegister,
+  policyEventContent,
+  type Register,
+  TdxRegister,
+  TpmRegister,
+  WARD_DOMAIN,
+} from '../measure/index.js';
+import { connect, KATA_POLICY_PROFILES, listen } from '../proto/index.js';
+import type { ProxyConfig } from './config.js';
+import { ProxyError } from './errors.js';
+import { StoreIdentitySink } from './identity-sink.js';
+import { createDecider } from './kata-decider.js';
+import { ProxyMetrics } from './metrics.js';
+import { serveMetrics } from './metrics-server.js';
+import { resolvePolicySource } from './policy-source.js';
+import { AgentProxy } from './proxy.js';
+
+/** A started proxy and what it owns. */
+export interface RunningProxy {
+  readonly proxy: AgentProxy;
+  readonly log: MeasurementLog;
+  readonly listener: NetServer;
+  readonly metricsServer: HttpServer | undefined;
+  /** Stops serving, lets in-flight requests finish, closes the log (releasing its lock). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts ward-agent-proxy: resolves and loads the policy, opens (and recovers) the log on its
+ * register, records init-data (first event) and the policy in force, then listens. Any failure
+ * is a ProxyError with one line saying what is wrong, and nothing is left listening.
+ */
+export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<RunningProxy> {
+  const source = await resolvePolicySource(cfg);
+  const decider = step('policy does not load', () => createDecider(source.text, cfg.profile));
+  const register = await stepAsync('register backend unavailable', () => openRegister(cfg.register));
+  const log = await stepAsync('measurement log cannot be recovered', () =>
+    MeasurementLog.open({ path: cfg.logPath, register }),
+  );
+  let listener: NetServer | undefined;
+  let metricsServer: HttpServer | undefined;
+  try {
+    let initdataDigest = '';
+    if (source.initdata !== undefined) {
+      initdataDigest = `${source.initdata.algorithm.name}:${hex(initDataDigest(source.initdata))}`;
+      if (log.nextSequence === 0) await bindInitData(log, source.initdata, hardware(register));
+    }
+    await log.appendEvent(WARD_DOMAIN, OP_POLICY, policyEventContent(decider.digest, source.origin));
+    const metrics = new ProxyMetrics();
+    const proxy = new AgentProxy({
+      decider,
+      profile: KATA_POLICY_PROFILES[cfg.profile]!,
+      log,
+      metrics,
+      dial: () => connect(cfg.agent),
+      ...(logger === undefined ? {} : { logger }),
+      ...(cfg.identityDir === '' ? {} : { identity: new StoreIdentitySink(cfg.identityDir, initdataDigest) }),
+    });
+    const l = await listen(cfg.listen);
+    listener = l;
+    proxy.serve(l);
+    if (cfg.metrics !== '') metricsServer = await serveMetrics(cfg.metrics, metrics);
+    logger?.info(
+      {
+        listen: cfg.listen,
+        agent: cfg.agent,
+        policy: decider.digest,
+        origin: source.origin,
+        seq: log.nextSequence,
+      },
+      'ward-agent-proxy serving',
+    );
+    const m = metricsServer;
+    return {
+      proxy,
+      log,
+      listener: l,
+      metricsServer: m,
+      async close() {
+        l.close();
+        m?.close();
+        await proxy.close();
+        await log.close();
+      },
+    };
+  } catch (err) {
+    listener?.close();
+    metricsServer?.close();
+    await log.close();
+    throw err instanceof ProxyError
+      ? err
+      : new ProxyError('ERR_PROXY_CONFIG', (err as Error).message, { cause: err });
+  }
+}
+
+function hardware(register: Register): { tdx?: TdxRegister; tpm?: TpmRegister } {
+  if (register instanceof TdxRegister) return { tdx: register };
+  if (register instanceof TpmRegister) return { tpm: register };
+  return {};
+}
+
+function step<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new ProxyError('ERR_PROXY_CONFIG', `${what}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function stepAsync<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new ProxyError('ERR_PROXY_CONFIG', `${what}: ${(err as Error).message}`, { cause: err });
+  }
+}

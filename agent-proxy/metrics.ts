@@ -67,8 +67,8 @@ export class ProxyMetrics {
     const denials: string[] = [];
     for (const [key, n] of [...this.requests].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const [method, outcome] = key.split('\u0000') as [string, string];
-      out.push(`ward_proxy_requests_total{method="${escape(method)}",outcome="${outcome}"} ${n}`);
-      if (outcome === 'denied') denials.push(`ward_proxy_denials_total{method="${escape(method)}"} ${n}`);
+      out.push(`ward_proxy_requests_total{method="${escapeLabel(method)}",outcome="${outcome}"} ${n}`);
+      if (outcome === 'denied') denials.push(`ward_proxy_denials_total{method="${escapeLabel(method)}"} ${n}`);
     }
     out.push('# HELP ward_proxy_denials_total Requests refused by policy, by method.');
     out.push('# TYPE ward_proxy_denials_total counter', ...denials);
@@ -103,6 +103,6 @@ function histogram(out: string[], name: string, help: string, h: Histogram): voi
   out.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
 }
 
-function escape(label: string): string {
+function escapeLabel(label: string): string {
   return label.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -68,7 +68,8 @@ export class ProxyMetrics {
     for (const [key, n] of [...this.requests].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const [method, outcome] = key.split('\u0000') as [string, string];
       out.push(`ward_proxy_requests_total{method="${escapeLabel(method)}",outcome="${outcome}"} ${n}`);
-      if (outcome === 'denied') denials.push(`ward_proxy_denials_total{method="${escapeLabel(method)}"} ${n}`);
+      if (outcome === 'denied')
+        denials.push(`ward_proxy_denials_total{method="${escapeLabel(method)}"} ${n}`);
     }
     out.push('# HELP ward_proxy_denials_total Requests refused by policy, by method.');
     out.push('# TYPE ward_proxy_denials_total counter', ...denials);

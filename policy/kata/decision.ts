@@ -87,11 +87,24 @@ export class KataPolicy {
     const deny = (error: PolicyError | undefined, ops: Value | null): KataDecision => {
       const allowed = this.allowFailures;
       const message =
-        error === undefined ? `${request} is blocked by policy: ${prints.join(' ')}` : `${request}: ${error.message}`;
-      return { request, allowed, ops, prints, message: allowed ? '' : message, state: this.pstate, ...(error ? { error } : {}) };
+        error === undefined
+          ? `${request} is blocked by policy: ${prints.join(' ')}`
+          : `${request}: ${error.message}`;
+      return {
+        request,
+        allowed,
+        ops,
+        prints,
+        message: allowed ? '' : message,
+        state: this.pstate,
+        ...(error ? { error } : {}),
+      };
     };
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(request)) {
-      return deny(new PolicyError('kata_policy_error', `invalid request name ${JSON.stringify(request)}`), null);
+      return deny(
+        new PolicyError('kata_policy_error', `invalid request name ${JSON.stringify(request)}`),
+        null,
+      );
     }
     try {
       this.engine.setInput(typeof input === 'string' ? parseJson(input) : input);
@@ -102,7 +115,9 @@ export class KataPolicy {
         return deny(new PolicyError('kata_policy_error', `policy check: no result for ${request}`), null);
       }
       if (typeof value === 'boolean') {
-        return value ? { request, allowed: true, ops: null, prints, message: '', state: this.pstate } : deny(undefined, null);
+        return value
+          ? { request, allowed: true, ops: null, prints, message: '', state: this.pstate }
+          : deny(undefined, null);
       }
       if (!(value instanceof ObjectV)) {
         return deny(new PolicyError('kata_policy_error', 'policy check: unexpected result type'), null);
@@ -112,7 +127,11 @@ export class KataPolicy {
       for (const [k, v] of value.entries()) {
         if (k === 'allowed' && typeof v === 'boolean') allowed = v;
         else if (k === 'ops') ops = v;
-        else return deny(new PolicyError('kata_policy_error', `policy check: unexpected key ${String(k)}`), null);
+        else
+          return deny(
+            new PolicyError('kata_policy_error', `policy check: unexpected key ${String(k)}`),
+            null,
+          );
       }
       if (!allowed) return deny(undefined, ops);
       if (ops !== null) {
@@ -126,7 +145,9 @@ export class KataPolicy {
       const e =
         err instanceof PolicyError
           ? err
-          : new PolicyError('kata_policy_error', (err as Error).message ?? String(err), undefined, { cause: err });
+          : new PolicyError('kata_policy_error', (err as Error).message ?? String(err), undefined, {
+              cause: err,
+            });
       return deny(e, null);
     }
   }

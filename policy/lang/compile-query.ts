@@ -29,13 +29,17 @@ export function compileQuery(
   const { body, texts } = parseQuery(src);
   const imp = new Map<string, readonly string[]>();
   for (const i of imports) imp.set(i.alias, refToPath(i.path)!);
-  const scope = new Scope(null, { n: 0 }, {
-    pkg: [],
-    ruleNames: new Set(),
-    imports: imp,
-    registry,
-    funcArities: new Map(),
-  });
+  const scope = new Scope(
+    null,
+    { n: 0 },
+    {
+      pkg: [],
+      ruleNames: new Set(),
+      imports: imp,
+      registry,
+      funcArities: new Map(),
+    },
+  );
   const resolved = resolveBody(body, scope);
   const index = new Map<Expr, number>();
   resolved.forEach((e, i) => index.set(e, i));

@@ -38,5 +38,9 @@ test('OPA v1 conformance suite (ratchet on known failures)', (t) => {
     [],
     'cases outside policy/test/known-failures.txt failed',
   );
-  assert.deepEqual(fixed, [], 'these known failures now pass: remove them from policy/test/known-failures.txt');
+  assert.deepEqual(
+    fixed,
+    [],
+    'these known failures now pass: remove them from policy/test/known-failures.txt',
+  );
 });

@@ -49,7 +49,10 @@ function rowKey(row: ObjectV): string {
 
 /** Runs one case; returns null when it passes, otherwise a reason. */
 export function runCase(c: ConformanceCase): string | null {
-  const engine = new Engine({ strictBuiltinErrors: c.strict_error === true, now: () => 1_700_000_000_000_000_000n });
+  const engine = new Engine({
+    strictBuiltinErrors: c.strict_error === true,
+    now: () => 1_700_000_000_000_000_000n,
+  });
   try {
     c.modules.forEach((m, i) => {
       engine.addPolicy(`mod${i}.rego`, m);
@@ -66,7 +69,8 @@ export function runCase(c: ConformanceCase): string | null {
     const got = new Set<string>();
     for (const row of res.rows) {
       const o = new ObjectV();
-      for (const [k, v] of row.bindings) if (!k.startsWith('__')) o.set(k, normalise(v, c.sort_bindings === true));
+      for (const [k, v] of row.bindings)
+        if (!k.startsWith('__')) o.set(k, normalise(v, c.sort_bindings === true));
       got.add(rowKey(o));
     }
     const want = new Set<string>();

@@ -3,21 +3,74 @@ import { test } from 'node:test';
 import { Engine, PolicyError, toJson } from '../index.js';
 
 // Data-driven cases: policy, input, query → JSON of the first expression (undefined = no rows).
-const CASES: readonly { name: string; src: string; input?: string; query: string; want: string | undefined }[] = [
+const CASES: readonly {
+  name: string;
+  src: string;
+  input?: string;
+  query: string;
+  want: string | undefined;
+}[] = [
   { name: 'complete rule', src: 'package t\np := 1 + 2', query: 'data.t.p', want: '3' },
-  { name: 'big integers stay exact', src: 'package t\np := 18446744073709551614 + 1', query: 'data.t.p', want: '18446744073709551615' },
+  {
+    name: 'big integers stay exact',
+    src: 'package t\np := 18446744073709551614 + 1',
+    query: 'data.t.p',
+    want: '18446744073709551615',
+  },
   { name: 'decimals are exact', src: 'package t\np := 0.1 + 0.2', query: 'data.t.p', want: '0.3' },
-  { name: 'partial set', src: 'package t\np contains x if { some x in [3, 1, 2]; x > 1 }', query: 'data.t.p', want: '[2,3]' },
-  { name: 'partial object', src: 'package t\np[k] := v if { some k, v in {"a": 1, "b": 2} }', query: 'data.t.p', want: '{"a":1,"b":2}' },
-  { name: 'default and else', src: 'package t\ndefault p := 0\np := 1 if { input.x == 1 } else := 2 if { input.x == 2 }', input: '{"x":2}', query: 'data.t.p', want: '2' },
-  { name: 'default applies', src: 'package t\ndefault p := 0\np := 1 if { input.x == 1 }', input: '{"x":3}', query: 'data.t.p', want: '0' },
-  { name: 'functions with several bodies', src: 'package t\nf(x) := "a" if { x < 0 }\nf(x) := "b" if { x >= 0 }\np := [f(-1), f(1)]', query: 'data.t.p', want: '["a","b"]' },
+  {
+    name: 'partial set',
+    src: 'package t\np contains x if { some x in [3, 1, 2]; x > 1 }',
+    query: 'data.t.p',
+    want: '[2,3]',
+  },
+  {
+    name: 'partial object',
+    src: 'package t\np[k] := v if { some k, v in {"a": 1, "b": 2} }',
+    query: 'data.t.p',
+    want: '{"a":1,"b":2}',
+  },
+  {
+    name: 'default and else',
+    src: 'package t\ndefault p := 0\np := 1 if { input.x == 1 } else := 2 if { input.x == 2 }',
+    input: '{"x":2}',
+    query: 'data.t.p',
+    want: '2',
+  },
+  {
+    name: 'default applies',
+    src: 'package t\ndefault p := 0\np := 1 if { input.x == 1 }',
+    input: '{"x":3}',
+    query: 'data.t.p',
+    want: '0',
+  },
+  {
+    name: 'functions with several bodies',
+    src: 'package t\nf(x) := "a" if { x < 0 }\nf(x) := "b" if { x >= 0 }\np := [f(-1), f(1)]',
+    query: 'data.t.p',
+    want: '["a","b"]',
+  },
   { name: 'every', src: 'package t\np if { every x in [1, 2] { x > 0 } }', query: 'data.t.p', want: 'true' },
   { name: 'not', src: 'package t\np if { not q }\nq if { false }', query: 'data.t.p', want: 'true' },
   { name: 'with input', src: 'package t\np := input.x', query: 'data.t.p with input.x as 7', want: '7' },
-  { name: 'comprehensions', src: 'package t\np := {x: y | some x in ["a"]; y := count(x)}', query: 'data.t.p', want: '{"a":1}' },
-  { name: 'ref heads', src: 'package t\na.b.c := 1\na.b[k] := 2 if { k := "d" }', query: 'data.t.a', want: '{"b":{"c":1,"d":2}}' },
-  { name: 'v0 syntax', src: 'package t\nimport future.keywords.in\np[x] { x := 1 }\nq { 1 in p }', query: 'data.t.q', want: 'true' },
+  {
+    name: 'comprehensions',
+    src: 'package t\np := {x: y | some x in ["a"]; y := count(x)}',
+    query: 'data.t.p',
+    want: '{"a":1}',
+  },
+  {
+    name: 'ref heads',
+    src: 'package t\na.b.c := 1\na.b[k] := 2 if { k := "d" }',
+    query: 'data.t.a',
+    want: '{"b":{"c":1,"d":2}}',
+  },
+  {
+    name: 'v0 syntax',
+    src: 'package t\nimport future.keywords.in\np[x] { x := 1 }\nq { 1 in p }',
+    query: 'data.t.q',
+    want: 'true',
+  },
   { name: 'undefined', src: 'package t\np if { false }', query: 'data.t.p', want: undefined },
   { name: 'unification', src: 'package t\np := y if { [1, y] = [1, 5] }', query: 'data.t.p', want: '5' },
   { name: 'sets and comparisons', src: 'package t\np := {1, 2} | {3}', query: 'data.t.p', want: '[1,2,3]' },
@@ -37,7 +90,10 @@ for (const c of CASES) {
 test('conflicting complete rule values are eval_conflict_error', () => {
   const e = new Engine();
   e.addPolicy('t.rego', 'package t\np := 1\np := 2');
-  assert.throws(() => e.evalQuery('data.t.p'), (err: unknown) => err instanceof PolicyError && err.code === 'eval_conflict_error');
+  assert.throws(
+    () => e.evalQuery('data.t.p'),
+    (err: unknown) => err instanceof PolicyError && err.code === 'eval_conflict_error',
+  );
 });
 
 test('unsafe variables are compile errors with a location', () => {
@@ -45,13 +101,17 @@ test('unsafe variables are compile errors with a location', () => {
   e.addPolicy('u.rego', 'package t\np if { x > 1 }');
   assert.throws(
     () => e.evalQuery('data.t.p'),
-    (err: unknown) => err instanceof PolicyError && err.code === 'rego_unsafe_var_error' && /u\.rego:2:/.test(err.message),
+    (err: unknown) =>
+      err instanceof PolicyError && err.code === 'rego_unsafe_var_error' && /u\.rego:2:/.test(err.message),
   );
 });
 
 test('parse errors carry file:line:col', () => {
   const e = new Engine();
-  assert.throws(() => e.addPolicy('bad.rego', 'package t\np := [1,'), (err: unknown) => err instanceof PolicyError && /bad\.rego:2:/.test(err.message));
+  assert.throws(
+    () => e.addPolicy('bad.rego', 'package t\np := [1,'),
+    (err: unknown) => err instanceof PolicyError && /bad\.rego:2:/.test(err.message),
+  );
 });
 
 test('print output is gathered per evaluation', () => {
@@ -68,5 +128,8 @@ test('strict builtin errors abort, non-strict make the expression undefined', ()
   assert.equal(lax.evalQuery('data.t.p').rows.length, 0);
   const strict = new Engine({ strictBuiltinErrors: true });
   strict.addPolicy('d.rego', src);
-  assert.throws(() => strict.evalQuery('data.t.p'), (err: unknown) => err instanceof PolicyError && err.code === 'eval_builtin_error');
+  assert.throws(
+    () => strict.evalQuery('data.t.p'),
+    (err: unknown) => err instanceof PolicyError && err.code === 'eval_builtin_error',
+  );
 });

@@ -39,9 +39,12 @@ test('a 17 MiB policy is rejected before parsing', () => {
   const line = `# ${'x'.repeat(1000)}\n`;
   const src = `package big\n${line.repeat(Math.ceil((17 * 1024 * 1024) / line.length))}`;
   const e = new Engine();
-  assert.throws(() => e.addPolicy('big.rego', src), (err: unknown) => {
-    return err instanceof PolicyError && err.code === 'policy_limit_error' && /bytes/.test(err.message);
-  });
+  assert.throws(
+    () => e.addPolicy('big.rego', src),
+    (err: unknown) => {
+      return err instanceof PolicyError && err.code === 'policy_limit_error' && /bytes/.test(err.message);
+    },
+  );
 });
 
 test('a line over 64 KiB is rejected', () => {

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { defaultRegistry, Engine, PolicyError, parseJson, toJson } from '../index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const corpus = resolve(here, '../../../../shared/conformance/kata-policy/regorus-kata-tests');
+
+/** Parses inputs.txt: one `["ep":"<Request>",{json}],` per line. */
+function requests(text: string): { ep: string; input: string }[] {
+  const out: { ep: string; input: string }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\["ep":"([A-Za-z]+)",(.*)\],?$/.exec(line.trim());
+    if (m !== null) out.push({ ep: m[1]!, input: m[2]! });
+  }
+  return out;
+}
+
+const dirs = existsSync(corpus) ? readdirSync(corpus).sort() : [];
+
+test('Kata corpus data is present', (t) => {
+  if (dirs.length === 0) t.skip(`Kata corpus not found at ${corpus}`);
+});
+
+for (const d of dirs) {
+  test(`Kata corpus: ${d} reproduces outputs.json and prints.json`, (t) => {
+    // The generated policies call string builtins written in policy/builtins/strings.ts.
+    if (!defaultRegistry().has('startswith')) {
+      t.skip('string builtins (policy/builtins/strings.ts) are not registered yet');
+      return;
+    }
+    const dir = join(corpus, d);
+    const engine = new Engine({ v0Compatible: true });
+    engine.addPolicy(`${d}/policy.rego`, readFileSync(join(dir, 'policy.rego'), 'utf8'));
+    const outs = parseJson(readFileSync(join(dir, 'outputs.json'), 'utf8')) as readonly unknown[];
+    const prints = JSON.parse(readFileSync(join(dir, 'prints.json'), 'utf8')) as string[][];
+    const reqs = requests(readFileSync(join(dir, 'inputs.txt'), 'utf8'));
+    assert.equal(reqs.length, outs.length);
+    reqs.forEach((r, i) => {
+      engine.setInput(r.input);
+      let got: string;
+      let gotPrints: readonly string[] = [];
+      try {
+        const res = engine.evalQuery(`data.agent_policy.${r.ep}`);
+        const v = res.rows[0]?.expressions[0]?.value;
+        got = v === undefined ? 'undefined' : toJson(v);
+        gotPrints = res.prints;
+      } catch (err) {
+        got = err instanceof PolicyError ? `${err.code}: ${err.message}` : String(err);
+      }
+      assert.equal(got, toJson(outs[i] as never), `${d} request #${i} ${r.ep}`);
+      const strip = (s: string): string => s.replace(/^\S*:\d+: /, '');
+      assert.deepEqual(
+        gotPrints.map(strip),
+        (prints[i] ?? []).map(strip),
+        `${d} request #${i} ${r.ep} prints`,
+      );
+    });
+  });
+}

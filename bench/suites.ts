@@ -1,3 +1,5 @@
+import { measureSuite } from './measure.js';
+import { POLICY_BENCH } from './policy.js';
 import type { BenchTable } from './table.js';
 
 /** One benchmark suite of `make bench`: a name (for `BENCH=<name>`) and a runner producing tables. */
@@ -7,4 +9,4 @@ export interface BenchSuite {
 }
 
 /** Every suite, in the order `make bench` runs them. Each area adds one line. */
-export const SUITES: readonly BenchSuite[] = [];
+export const SUITES: readonly BenchSuite[] = [measureSuite, POLICY_BENCH];

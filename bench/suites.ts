@@ -1,3 +1,4 @@
+import { identitySuite } from './identity.js';
 import { measureSuite } from './measure.js';
 import { POLICY_BENCH } from './policy.js';
 import type { BenchTable } from './table.js';
@@ -9,4 +10,4 @@ export interface BenchSuite {
 }
 
 /** Every suite, in the order `make bench` runs them. Each area adds one line. */
-export const SUITES: readonly BenchSuite[] = [measureSuite, POLICY_BENCH];
+export const SUITES: readonly BenchSuite[] = [measureSuite, POLICY_BENCH, identitySuite];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdentityError } from './errors.js';
 import type { IdentityInput, IdentityRecord } from './record.js';
@@ -36,6 +36,9 @@ async function fsyncDir(dir: string): Promise<void> {
 export class IdentityStore {
   /** The state directory. */
   readonly dir: string;
+  // Parsed records keyed by file identity: every write is a rename of a fresh inode, so an
+  // unchanged (inode, ctime, mtime, size) means unchanged content and the file need not be re-read.
+  private readonly cache = new Map<string, { readonly key: string; readonly rec: IdentityRecord }>();
 
   /** @param dir state directory; created (0700) on first write. */
   constructor(dir: string = DEFAULT_STATE_DIR) {
@@ -87,7 +90,12 @@ export class IdentityStore {
   async get(containerId: string): Promise<IdentityRecord | undefined> {
     const p = recordPath(this.dir, containerId);
     let text: string;
+    let key: string;
     try {
+      const st = await stat(p, { bigint: true });
+      key = `${st.dev}:${st.ino}:${st.ctimeNs}:${st.mtimeNs}:${st.size}`;
+      const hit = this.cache.get(containerId);
+      if (hit && hit.key === key) return hit.rec;
       const h = await open(p, 'r');
       try {
         const st = await h.stat();
@@ -97,7 +105,10 @@ export class IdentityStore {
         await h.close();
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.cache.delete(containerId);
+        return undefined;
+      }
       throw new IdentityError('ERR_IDENTITY_STATE', `cannot read identity of ${containerId}`, { cause: err });
     }
     let rec: IdentityRecord;
@@ -114,6 +125,7 @@ export class IdentityStore {
         `identity file of ${containerId} names ${rec.containerId}`,
       );
     }
+    this.cache.set(containerId, { key, rec });
     return rec;
   }
 

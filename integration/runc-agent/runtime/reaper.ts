@@ -14,6 +14,14 @@ type Watch = { resolve: (s: ExitStatus) => void; orphan: boolean };
  * pid (never waitpid(-1)), which leaves the children libuv spawned for child_process alone.
  */
 export class Reaper {
+  static #shared: Reaper | undefined;
+
+  /** The process-wide reaper: several sandboxes in one process (in-process agents) share it. */
+  static shared(): Reaper {
+    Reaper.#shared ??= new Reaper();
+    return Reaper.#shared;
+  }
+
   readonly #watched = new Map<number, Watch>();
   readonly #timer: NodeJS.Timeout;
   readonly #onSignal = (): void => this.sweep();

@@ -50,7 +50,7 @@ export class Sandbox {
   readonly paths: GuestPaths;
   readonly #runc: Runc;
   readonly #log: AgentLogger;
-  readonly #reaper = new Reaper();
+  readonly #reaper = Reaper.shared();
   readonly #oom = new OomWatcher();
   readonly #containers = new Map<string, Container>();
   readonly #pending = new Set<string>();
@@ -413,9 +413,8 @@ export class Sandbox {
     }
   }
 
-  /** Stops the agent's watchers (after {@link destroy}). */
+  /** Stops the sandbox's watchers (after {@link destroy}); the shared reaper stays. */
   close(): void {
-    this.#reaper.close();
     this.#oom.close();
   }
 

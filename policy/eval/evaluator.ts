@@ -1,6 +1,7 @@
 import { type BuiltinContext, BuiltinError, type BuiltinRegistry, checkArgs } from '../builtins/index.js';
 import type { Body, Expr, Term, With } from '../lang/ast.js';
 import { DATA_SLOT, INPUT_SLOT } from '../lang/ast.js';
+import { objectPairs } from '../lang/compile-order.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
@@ -257,6 +258,12 @@ export class Evaluator implements WithState {
       if (a.items.length !== b.items.length) return false;
       const step = (i: number): boolean =>
         i === a.items.length ? k() : this.unifyTT(a.items[i]!, b.items[i]!, f, () => step(i + 1));
+      return step(0);
+    }
+    const pairs = objectPairs(a, b);
+    if (pairs !== null) {
+      const step = (i: number): boolean =>
+        i === pairs.length ? k() : this.unifyTT(pairs[i]![0], pairs[i]![1], f, () => step(i + 1));
       return step(0);
     }
     if (this.hasUnbound(a, f)) return this.evalTerm(b, f, (v) => this.unify(a, v, f, k));

@@ -63,6 +63,7 @@ export type Expr =
       readonly val: Term;
       readonly coll: Term;
       readonly loc: Loc;
+      readonly with: With[];
     }
   | {
       readonly k: 'every';

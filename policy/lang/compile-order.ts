@@ -99,6 +99,8 @@ function unifyReady(a: Term, b: Term, bound: Bound): boolean {
   if (a.t === 'arr' && b.t === 'arr' && a.items.length === b.items.length) {
     return a.items.every((x, i) => unifyReady(x, b.items[i]!, bound));
   }
+  const pairs = objectPairs(a, b);
+  if (pairs !== null) return pairs.every(([x, y]) => unifyReady(x, y, bound));
   return (
     (all(need(patInputs, a), bound) && all(need(inputs, b), bound)) ||
     (all(need(patInputs, b), bound) && all(need(inputs, a), bound))
@@ -202,4 +204,65 @@ function termsOf(e: Expr): Term[] {
     default:
       return [];
   }
+}
+
+/** Variable names by slot, for error messages (`_` and generated names included). */
+export function slotNames(terms: readonly Term[]): Map<number, string> {
+  const out = new Map<number, string>();
+  const visit = (t: Term): void => {
+    switch (t.t) {
+      case 'var':
+        if (t.slot >= 0 && !out.has(t.slot)) out.set(t.slot, t.name);
+        return;
+      case 'ref':
+        visit(t.head);
+        t.path.forEach(visit);
+        return;
+      case 'arr':
+      case 'set':
+        t.items.forEach(visit);
+        return;
+      case 'obj':
+        for (const [k, v] of t.items) {
+          visit(k);
+          visit(v);
+        }
+        return;
+      case 'call':
+        t.args.forEach(visit);
+        return;
+      case 'acomp':
+      case 'scomp':
+        visit(t.head);
+        for (const e of t.body) termsOf(e).forEach(visit);
+        return;
+      case 'ocomp':
+        visit(t.key);
+        visit(t.val);
+        for (const e of t.body) termsOf(e).forEach(visit);
+        return;
+      default:
+        return;
+    }
+  };
+  terms.forEach(visit);
+  return out;
+}
+
+/** Matching value pairs of two object patterns with the same constant keys; null otherwise. */
+export function objectPairs(a: Term, b: Term): [Term, Term][] | null {
+  if (a.t !== 'obj' || b.t !== 'obj' || a.items.length !== b.items.length) return null;
+  const bs = new Map<unknown, Term>();
+  for (const [k, v] of b.items) {
+    if (k.t !== 'val' || typeof k.v !== 'string') return null;
+    bs.set(k.v, v);
+  }
+  const out: [Term, Term][] = [];
+  for (const [k, v] of a.items) {
+    if (k.t !== 'val' || typeof k.v !== 'string') return null;
+    const w = bs.get(k.v);
+    if (w === undefined) return null;
+    out.push([v, w]);
+  }
+  return out;
 }

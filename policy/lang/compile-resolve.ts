@@ -9,30 +9,75 @@ function compileErr(msg: string, t: { loc: Term['loc'] }): PolicyError {
 
 /** Resolves names and allocates slots in a body compiled in `scope`; returns the new body. */
 export function resolveBody(body: Body, scope: Scope, extraNames: readonly Term[] = []): Body {
-  // Explicit declarations (some, :=, some-in) first: they shadow outer variables and rules.
-  for (const e of body) {
-    const names = new Set<string>();
-    if (e.k === 'some') for (const v of e.vars) patternVarNames(v, names);
-    else if (e.k === 'unify' && e.assign) patternVarNames(e.a, names);
-    else if (e.k === 'somein') {
-      if (e.key !== null) patternVarNames(e.key, names);
-      patternVarNames(e.val, names);
-    }
-    for (const n of names) {
-      if (n === '_') continue;
-      if (e.k === 'unify' && scope.hasOwn(n)) throw compileErr(`var ${n} assigned above`, e);
-      if (!scope.hasOwn(n)) scope.declare(n);
-    }
-  }
-  // Implicit locals: every other name that is not global and not visible from outer scopes.
+  const explicit = new Set<string>();
+  for (const e of body) declaredNames(e, explicit);
+  // Implicit locals: names that are neither global, visible from outer scopes, nor declared
+  // explicitly (explicit declarations take effect where they are written, like OPA's).
   const names = new Set<string>();
   for (const e of body) exprVarNames(e, names);
   for (const t of extraNames) termVarNames(t, names);
   for (const n of names) {
-    if (n === '_' || scope.lookup(n) !== undefined || scope.isGlobal(n)) continue;
+    if (n === '_' || explicit.has(n) || scope.lookup(n) !== undefined || scope.isGlobal(n)) continue;
     scope.declare(n);
   }
-  return body.filter((e) => e.k !== 'some').map((e) => resolveExpr(e, scope));
+  const out: Body = [];
+  for (const e of body) {
+    if (e.k === 'some') {
+      for (const v of e.vars) if (v.t === 'var' && v.name !== '_' && !scope.hasOwn(v.name)) scope.declare(v.name);
+      continue;
+    }
+    if (e.k === 'unify' && e.assign) {
+      const b = resolveTerm(e.b, scope);
+      const ns = new Set<string>();
+      patternVarNames(e.a, ns);
+      for (const n of ns) {
+        if (n === '_') continue;
+        if (scope.hasOwn(n) && explicitOwn(scope, n)) throw compileErr(`var ${n} assigned above`, e);
+        scope.declare(n);
+        markExplicit(scope, n);
+      }
+      out.push({ ...e, a: resolveTerm(e.a, scope), b, with: resolveWith(e.with, scope) });
+      continue;
+    }
+    if (e.k === 'somein') {
+      const coll = resolveTerm(e.coll, scope);
+      const ns = new Set<string>();
+      if (e.key !== null) patternVarNames(e.key, ns);
+      patternVarNames(e.val, ns);
+      for (const n of ns) if (n !== '_') scope.declare(n);
+      out.push({
+        ...e,
+        key: e.key === null ? null : resolveTerm(e.key, scope),
+        val: resolveTerm(e.val, scope),
+        coll,
+        with: resolveWith(e.with, scope),
+      });
+      continue;
+    }
+    out.push(resolveExpr(e, scope));
+  }
+  return out;
+}
+
+const explicitVars = new WeakMap<Scope, Set<string>>();
+
+function markExplicit(scope: Scope, n: string): void {
+  let s = explicitVars.get(scope);
+  if (s === undefined) explicitVars.set(scope, (s = new Set()));
+  s.add(n);
+}
+
+function explicitOwn(scope: Scope, n: string): boolean {
+  return explicitVars.get(scope)?.has(n) === true;
+}
+
+function declaredNames(e: Expr, out: Set<string>): void {
+  if (e.k === 'some') for (const v of e.vars) patternVarNames(v, out);
+  else if (e.k === 'unify' && e.assign) patternVarNames(e.a, out);
+  else if (e.k === 'somein') {
+    if (e.key !== null) patternVarNames(e.key, out);
+    patternVarNames(e.val, out);
+  }
 }
 
 function exprVarNames(e: Expr, out: Set<string>): void {
@@ -94,6 +139,7 @@ function resolveExpr(e: Expr, scope: Scope): Expr {
         key: e.key === null ? null : resolveTerm(e.key, scope),
         val: resolveTerm(e.val, scope),
         coll: resolveTerm(e.coll, scope),
+        with: resolveWith(e.with, scope),
       };
     case 'every': {
       const coll = resolveTerm(e.coll, scope);

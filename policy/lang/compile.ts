@@ -1,6 +1,6 @@
 import type { BuiltinRegistry } from '../builtins/index.js';
 import type { Body, Expr, Module, Rule, Term } from './ast.js';
-import { allSlots, orderBody } from './compile-order.js';
+import { allSlots, inputs, orderBody, slotNames as collectSlotNames } from './compile-order.js';
 import { exprTerms, resolveBody, resolveTerm } from './compile-resolve.js';
 import { type ModuleContext, patternVarNames, Scope, termVarNames } from './compile-scope.js';
 import { PolicyError } from './errors.js';
@@ -74,12 +74,19 @@ export function compileRule(rule: Rule, ctx: ModuleContext): Rule {
     const key = r.key === null ? null : resolveTerm(r.key, s);
     const ref = r.ref.map((x, i) => (i === 0 ? x : resolveTerm(x, s)));
     const arity = callArity(ctx.registry, ctx.funcArities);
-    const names = (slot: number): string =>
-      findName([...heads, ...r.body.flatMap(exprTermsRaw)], slot) ?? `$${slot}`;
+    const known = collectSlotNames([
+      value,
+      ...(key ? [key] : []),
+      ...ref.slice(1),
+      ...(args ?? []),
+      ...body.flatMap(exprTerms),
+    ]);
+    const names = (slot: number): string => known.get(slot) ?? `$${slot}`;
     const bound = new Set<number>(argSlots);
     const ordered = orderNested(orderBody(body, bound, s.wildcards, arity, names), s.wildcards, arity, names);
     const headSlots: number[] = [];
-    for (const t of [value, ...(key ? [key] : []), ...ref.slice(1)]) allSlots(t, headSlots);
+    // Head terms may iterate (`q := xs[_]`); only what they read must be bound by the body.
+    for (const t of [value, ...(key ? [key] : []), ...ref.slice(1)]) inputs(t, headSlots);
     for (const sl of headSlots) {
       if (!bound.has(sl)) {
         throw new PolicyError('rego_unsafe_var_error', `var ${names(sl)} is unsafe`, r.loc);
@@ -103,16 +110,6 @@ export function compileRule(rule: Rule, ctx: ModuleContext): Rule {
   };
   setSlots(out);
   return out;
-}
-
-function exprTermsRaw(e: Expr): Term[] {
-  return exprTerms(e);
-}
-
-function findName(terms: Term[], slot: number): string | undefined {
-  void terms;
-  void slot;
-  return undefined;
 }
 
 /** Orders comprehension and `every` bodies inside an already ordered body (in place). */

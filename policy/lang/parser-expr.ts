@@ -208,7 +208,7 @@ export class ExprParser {
       }
       case 'punct':
         if (t.text === '(') {
-          const e = this.nested(() => this.withBar(true, () => this.parseExpr()));
+          const e = this.nested(() => this.withBar(true, () => this.parenthesised()));
           this.expect(')');
           return e;
         }
@@ -217,6 +217,16 @@ export class ExprParser {
         break;
     }
     return this.fail(`unexpected ${this.describe(t)}`, t);
+  }
+
+  /** `( expr )`, or `( key, value in coll )` (membership with a key). */
+  private parenthesised(): Term {
+    const e = this.parseExpr();
+    if (!this.isPunct(',')) return e;
+    const t = this.next();
+    const v = this.parseExpr();
+    if (!isMember2(v) || v.t !== 'call') this.fail('expected "in" after "key, value"', t);
+    return mkCall('internal.member_3', [e, v.args[0]!, v.args[1]!], t.loc);
   }
 
   private arrayLike(loc: Loc): Term {
@@ -384,7 +394,9 @@ export class ExprParser {
     const first = this.parseRel();
     if (this.is('in')) {
       this.next();
-      return { k: 'somein', key: null, val: first, coll: this.parseRel(), loc: t.loc };
+      const e: Expr = { k: 'somein', key: null, val: first, coll: this.parseRel(), loc: t.loc, with: [] };
+      this.parseWith(e.with);
+      return e;
     }
     const vars = [first];
     while (this.isPunct(',')) {
@@ -394,7 +406,9 @@ export class ExprParser {
     if (this.is('in')) {
       this.next();
       if (vars.length !== 2) this.fail('expected "some key, value in collection"');
-      return { k: 'somein', key: vars[0]!, val: vars[1]!, coll: this.parseRel(), loc: t.loc };
+      const e: Expr = { k: 'somein', key: vars[0]!, val: vars[1]!, coll: this.parseRel(), loc: t.loc, with: [] };
+      this.parseWith(e.with);
+      return e;
     }
     for (const v of vars) if (v.t !== 'var') this.fail('expected a variable after "some"');
     return { k: 'some', vars, loc: t.loc };

@@ -94,10 +94,12 @@ function lex(src: string): Tok[] {
 /**
  * Parses the HCL subset SPIRE plugin_data needs: `key = "string" | number | bool | [list]`,
  * blocks `name { … }` (or `name = { … }`), comments `#`, `//`, `/* *\/`. Duplicate keys, heredocs
- * and anything else are errors naming line and column.
+ * and anything else are errors naming line and column. HCL is a superset of JSON, and SPIRE
+ * hands JSON-configured plugin_data over as JSON: an object document is accepted as such.
  */
 export function parseHcl(src: string): HclObject {
   if (Buffer.byteLength(src) > MAX_HCL_BYTES) throw fail(1, 1, `larger than ${MAX_HCL_BYTES} bytes`);
+  if (src.trimStart().startsWith('{')) return fromJson(src);
   const toks = lex(src);
   let p = 0;
   const peek = (): Tok => toks[p]!;
@@ -171,4 +173,27 @@ export function parseHcl(src: string): HclObject {
     }
   };
   return body(0, 'eof');
+}
+
+function fromJsonValue(v: unknown, depth: number): HclValue {
+  if (depth > MAX_HCL_DEPTH) throw fail(1, 1, 'nested too deeply');
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => fromJsonValue(x, depth + 1));
+  if (typeof v === 'object' && v !== null) {
+    const o: HclObject = Object.create(null) as HclObject;
+    for (const [k, x] of Object.entries(v)) o[k] = fromJsonValue(x, depth + 1);
+    return o;
+  }
+  throw fail(1, 1, 'null is not a value');
+}
+
+function fromJson(src: string): HclObject {
+  let v: unknown;
+  try {
+    v = JSON.parse(src);
+  } catch (err) {
+    throw fail(1, 1, `not valid JSON: ${(err as Error).message}`);
+  }
+  return fromJsonValue(v, 0) as HclObject;
 }

@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { asIdentityError } from './errors.js';
+import { asIdentityError, IdentityError } from './errors.js';
 import { lookupCgroupPaths, lookupContainer } from './lookup.js';
 import type { PeerCredentialReader } from './peer.js';
 import { checkPeer } from './peer.js';
@@ -61,14 +61,16 @@ function toResponse(err: unknown): RegistryResponse {
 
 function serve(socket: Socket, opts: RegistryServerOptions): void {
   const peer = checkPeer(socket, opts.peerCredentials);
+  socket.on('error', () => socket.destroy());
   if (!peer.allowed) {
+    // Keep reading (and discarding) so the peer's FIN is seen and the socket really closes.
+    socket.resume();
     socket.end(`${JSON.stringify({ ok: false, code: 'ERR_IDENTITY_PEER_DENIED', message: peer.reason })}\n`);
     return;
   }
   let buf = '';
   let chain = Promise.resolve();
   socket.setEncoding('utf8');
-  socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: string) => {
     buf += chunk;
     if (buf.length > MAX_REGISTRY_LINE && !buf.includes('\n')) {
@@ -96,6 +98,18 @@ function serve(socket: Socket, opts: RegistryServerOptions): void {
   });
 }
 
+/** True when something accepts connections on the socket (a live server, not a stale file). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 /**
  * Serves the registry on a unix socket that only root may open: the socket is created 0600 (the
  * umask is narrowed around bind so there is no window), its directory 0700 when Ward creates it,
@@ -103,6 +117,9 @@ function serve(socket: Socket, opts: RegistryServerOptions): void {
  */
 export async function startRegistryServer(opts: RegistryServerOptions): Promise<RegistryServer> {
   mkdirSync(dirname(opts.socketPath), { recursive: true, mode: 0o700 });
+  if (await answers(opts.socketPath)) {
+    throw new IdentityError('ERR_IDENTITY_STATE', `an identity registry already serves ${opts.socketPath}`);
+  }
   rmSync(opts.socketPath, { force: true });
   const server: Server = createServer((s) => serve(s, opts));
   const oldMask = process.umask(0o177);

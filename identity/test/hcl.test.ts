@@ -29,6 +29,19 @@ test('HCL subset: strings, numbers, bools, lists, blocks and comments', () => {
   });
 });
 
+test('JSON plugin_data is accepted as HCL accepts it', () => {
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(parseHcl('{"registry_socket": "/x", "selectors": {"measured": false}}'))),
+    {
+      registry_socket: '/x',
+      selectors: { measured: false },
+    },
+  );
+  assert.equal(parsePluginConfig('{"registry_socket": "/y"}').registrySocket, '/y');
+  assert.throws(() => parseHcl('{"a": null}'), /null/);
+  assert.throws(() => parseHcl('{"a": '), /not valid JSON/);
+});
+
 test('malformed HCL is an error with line and column', () => {
   const cases: [string, RegExp][] = [
     ['a = ', /1:5: expected a value/],

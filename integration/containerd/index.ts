@@ -30,3 +30,4 @@ export {
   PAUSE_IMAGE,
   pauseSpec,
 } from './image.js';
+export { DIST_BIN, startWardContainerd, type WardContainerd } from './ward.js';

@@ -18,7 +18,7 @@ export interface WardConfig {
       readonly transport: 'unix' | 'hvsock';
       /** ward-runc-agent executable for `agent = "process"`; empty: the one beside the shim. */
       readonly agent_binary: string;
-      /** runc executable the local agent drives. */
+      /** runc executable the local agent drives; empty: the agent's default (/usr/sbin/runc). */
       readonly runc: string;
       /** Policy for ward-agent-proxy in front of the agent; empty: no proxy. */
       readonly policy: string;
@@ -76,7 +76,6 @@ const oneOf =
     typeof v === 'string' && allowed.includes(v)
       ? undefined
       : `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`;
-const str: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
 const absPathOrEmpty: Check = (v) =>
   typeof v !== 'string'
     ? 'must be a string'
@@ -108,7 +107,7 @@ export const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
   'sandbox.local.agent': oneOf('in-process', 'process'),
   'sandbox.local.transport': oneOf('unix', 'hvsock'),
   'sandbox.local.agent_binary': absPathOrEmpty,
-  'sandbox.local.runc': str,
+  'sandbox.local.runc': absPathOrEmpty,
   'sandbox.local.policy': absPathOrEmpty,
   'sandbox.local.proxy_binary': absPathOrEmpty,
   'sandbox.remote.address': address,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -49,8 +49,11 @@ export async function runDaemon(runDir: string, main: string): Promise<void> {
   const pool = new WorkerPool(cfg?.daemon.warm_pool ?? 2, main, join(runDir, 'workers.log'));
   pool.fill();
   await pool.warm();
-  const fh = await open(fifo, constants.O_RDWR | constants.O_NONBLOCK);
-  const input = new Socket({ fd: fh.fd, readable: true, writable: false });
+  const input = new Socket({
+    fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK),
+    readable: true,
+    writable: false,
+  });
   let buf = '';
   let chain: Promise<void> = Promise.resolve();
   input.setEncoding('utf8');

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ShimError } from '../errors.js';
+import { startRuncAgent } from '../../integration/index.js';
 import type { InProcessAgent } from './local.js';
 
 /**
@@ -7,12 +7,16 @@ import type { InProcessAgent } from './local.js';
  * still crosses a real socket while the pod costs one process instead of two.
  */
 export async function startInProcessAgent(
-  _listen: string,
-  _root: string,
-  _log: Logger,
+  listen: string,
+  root: string,
+  log: Logger,
+  runc: string,
 ): Promise<InProcessAgent> {
-  throw new ShimError(
-    'in-process ward-runc-agent is not available yet; set sandbox.local.agent = "process"',
-    'ERR_SHIM_CONFIG',
-  );
+  const agent = await startRuncAgent({
+    listen,
+    root,
+    logger: log.child({ component: 'ward-runc-agent' }),
+    ...(runc ? { runc } : {}),
+  });
+  return { close: () => agent.stop() };
 }

@@ -18,7 +18,12 @@ export interface InProcessAgent {
 }
 
 /** Starts ward-runc-agent inside this process (the `in-process` mode); provided by the worker. */
-export type InProcessAgentStarter = (listen: string, root: string, log: Logger) => Promise<InProcessAgent>;
+export type InProcessAgentStarter = (
+  listen: string,
+  root: string,
+  log: Logger,
+  runc: string,
+) => Promise<InProcessAgent>;
 
 /** Where the local driver keeps a pod's agent: its guest root and sockets. */
 export interface LocalLayout {
@@ -30,7 +35,7 @@ export interface LocalLayout {
 /** The layout under a pod's sandbox directory. */
 export function localLayout(sandboxDir: string): LocalLayout {
   return {
-    root: join(sandboxDir, 'root'),
+    root: join(sandboxDir, 'r'),
     agentSocket: join(sandboxDir, 'agent.sock'),
     proxySocket: join(sandboxDir, 'proxy.sock'),
   };
@@ -97,13 +102,17 @@ export class LocalDriver implements SandboxDriver {
     const listen = `unix://${this.layout.agentSocket}`;
     const pids: Record<string, number> = {};
     if (local.agent === 'in-process') {
-      this.inProcess = await this.startInProcess(listen, this.layout.root, this.log);
+      this.inProcess = await this.startInProcess(listen, this.layout.root, this.log, local.runc);
     } else {
       const bin = local.agent_binary || siblingBinary('ward-runc-agent');
-      this.agentProc = spawn(bin, ['--listen', listen, '--root', this.layout.root], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, WARD_RUNC: local.runc },
-      });
+      const args = [
+        '--listen',
+        listen,
+        '--root',
+        this.layout.root,
+        ...(local.runc ? ['--runc', local.runc] : []),
+      ];
+      this.agentProc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
       this.agentProc.on('error', (err) =>
         this.log.error({ err: err.message }, 'ward-runc-agent failed to start'),
       );

@@ -46,14 +46,17 @@ export async function pumpOutput(
 }
 
 /**
- * Forwards `source` (the stdin fifo) to the agent's WriteStdin in order, one call at a time.
- * `closed` resolves after every byte read so far was written; then CloseStdin may follow.
+ * Forwards `source` (the stdin fifo) to the agent's WriteStdin in order, one call at a time;
+ * at EOF (the writer closed the fifo) CloseStdin follows the last write, as containerd's shims
+ * close a process's stdin when the fifo ends. `flushed` resolves after every byte read so far.
  */
 export function pumpInput(
   agent: AgentClient,
   containerId: string,
   execId: string,
   source: Readable,
+  onEnd: () => Promise<void>,
+  onError: (err: unknown) => void = () => undefined,
 ): { readonly flushed: () => Promise<void> } {
   let chain: Promise<void> = Promise.resolve();
   source.on('data', (chunk: Buffer) => {
@@ -62,8 +65,11 @@ export function pumpInput(
       .then(async () => {
         await agent.call('WriteStdin', { container_id: containerId, exec_id: execId, data: chunk });
       })
-      .catch(() => undefined)
+      .catch((err: unknown) => onError(err))
       .finally(() => source.resume());
+  });
+  source.once('end', () => {
+    chain = chain.then(onEnd);
   });
   return { flushed: () => chain };
 }

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants, createWriteStream } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { constants, createWriteStream, open as openCb, openSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { dirname } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { ShimError } from '../errors.js';
 
 /** Where a process's stdio goes, as containerd sends it (paths or log URIs; empty = none). */
@@ -29,7 +29,7 @@ export interface OpenedStdio {
   close(): void;
 }
 
-async function openFifo(path: string, which: string, forWrite: boolean): Promise<Socket> {
+async function openFifo(path: string, which: string): Promise<Socket> {
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new ShimError(
       `${which} ${path}: ${err.code === 'ENOENT' ? 'no such fifo' : err.message}`,
@@ -40,10 +40,41 @@ async function openFifo(path: string, which: string, forWrite: boolean): Promise
     );
   });
   if (!st.isFIFO()) throw new ShimError(`${which} ${path}: not a fifo`, 'ERR_SHIM_INVALID');
-  // Read-write and non-blocking: the open never waits for the other side, and the relay sees EOF
-  // only when the shim closes it (stdin's end comes through CloseIO, as with containerd's shims).
-  const fh = await open(path, constants.O_RDWR | constants.O_NONBLOCK);
-  return new Socket({ fd: fh.fd, readable: !forWrite, writable: forWrite });
+  // Read-write and non-blocking: the open never waits for the reader, and the reader sees EOF
+  // when the shim closes its end.
+  // A plain fd (not a FileHandle, which would close it when collected) owned by the socket.
+  const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  return new Socket({ fd, readable: false, writable: true });
+}
+
+/**
+ * Opens the stdin fifo for reading the way containerd's shims do: the open waits (on a libuv
+ * pool thread, not the event loop) for the writer, and the writer closing is EOF. Returns at
+ * once with a stream that is fed once the open completes.
+ */
+async function openStdinFifo(path: string): Promise<Readable> {
+  const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new ShimError(
+      `stdin ${path}: ${err.code === 'ENOENT' ? 'no such fifo' : err.message}`,
+      'ERR_SHIM_INVALID',
+      {
+        cause: err,
+      },
+    );
+  });
+  if (!st.isFIFO()) throw new ShimError(`stdin ${path}: not a fifo`, 'ERR_SHIM_INVALID');
+  const out = new PassThrough();
+  openCb(path, constants.O_RDONLY, (err, fd) => {
+    if (err) {
+      out.end();
+      return;
+    }
+    const sock = new Socket({ fd, readable: true, writable: false });
+    sock.on('error', () => out.end());
+    out.once('close', () => sock.destroy());
+    sock.pipe(out);
+  });
+  return out;
 }
 
 async function openLogFile(url: URL): Promise<Writable> {
@@ -78,7 +109,7 @@ export async function openStdio(spec: StdioSpec, ctx: LogContext): Promise<Opene
   const opened: (Readable | Writable)[] = [];
   let logger: ChildProcess | undefined;
   try {
-    const stdin = spec.stdin ? await openFifo(spec.stdin, 'stdin', false) : undefined;
+    const stdin = spec.stdin ? await openStdinFifo(spec.stdin) : undefined;
     if (stdin) opened.push(stdin);
     let stdout: Writable | undefined;
     let stderr: Writable | undefined;
@@ -91,12 +122,12 @@ export async function openStdio(spec: StdioSpec, ctx: LogContext): Promise<Opene
       if (spec.terminal) l.stderr.end();
     } else {
       if (out.startsWith('file://')) stdout = await openLogFile(new URL(out));
-      else if (out) stdout = await openFifo(out, 'stdout', true);
+      else if (out) stdout = await openFifo(out, 'stdout');
       if (stdout) opened.push(stdout);
       const err = spec.terminal ? '' : spec.stderr;
       if (err.startsWith('file://'))
         stderr = err === out && stdout ? stdout : await openLogFile(new URL(err));
-      else if (err) stderr = await openFifo(err, 'stderr', true);
+      else if (err) stderr = await openFifo(err, 'stderr');
       if (stderr && stderr !== stdout) opened.push(stderr);
     }
     for (const s of [stdin, stdout, stderr]) s?.on('error', () => undefined);

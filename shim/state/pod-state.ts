@@ -33,18 +33,22 @@ async function writeAtomic(path: string, data: unknown): Promise<void> {
   await rename(tmp, path);
 }
 
+/** Hex characters of the pod key used as its directory name. */
+export const POD_KEY_CHARS = 16;
+
 /** A pod's directory: pod.json, containers/<id>.json, the sandbox dir and the worker's log. */
 export class PodDir {
   readonly dir: string;
 
   /** @param runDir Ward's run directory. @param key the pod key (socket file name). */
   constructor(runDir: string, key: string) {
-    this.dir = join(runDir, 'pods', key);
+    // Short names: runc's console sockets live under the agent root and unix paths end at 108 bytes.
+    this.dir = join(runDir, 'pods', key.slice(0, POD_KEY_CHARS));
   }
 
   /** Directory the sandbox driver owns (agent root, agent sockets). */
   get sandboxDir(): string {
-    return join(this.dir, 'sandbox');
+    return join(this.dir, 's');
   }
 
   /** The worker's own pino log. */

@@ -34,6 +34,8 @@ export class TaskProcess {
   outputDone: Promise<void> = Promise.resolve();
   /** Resolves after CloseIO's pending stdin writes are flushed. */
   stdinFlushed: () => Promise<void> = () => Promise.resolve();
+  /** The one CloseStdin call, once made. */
+  stdinClose: Promise<void> | undefined;
   private resolveExit!: () => void;
   /** Resolves once the process is stopped. */
   readonly exited: Promise<void>;

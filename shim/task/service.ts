@@ -217,7 +217,16 @@ export class TaskService {
     const out = pumpOutput(agent, 'ReadStdout', cid, eid, o?.stdout);
     const err = p.stdio.terminal ? Promise.resolve() : pumpOutput(agent, 'ReadStderr', cid, eid, o?.stderr);
     p.outputDone = Promise.all([out, err]).then(() => undefined);
-    if (o?.stdin) p.stdinFlushed = pumpInput(agent, cid, eid, o.stdin).flushed;
+    if (o?.stdin)
+      p.stdinFlushed = pumpInput(
+        agent,
+        cid,
+        eid,
+        o.stdin,
+        () => this.closeStdin(p, agent),
+        (e) => this.log.warn({ id: p.name, err: (e as Error).message }, 'WriteStdin failed'),
+      ).flushed;
+    this.log.debug({ id: p.name, stdin: p.stdio.stdin, stdout: p.stdio.stdout }, 'relays started');
     void agent
       .call('WaitProcess', { container_id: cid, exec_id: eid })
       .then((r) => Number(r['status'] ?? 0))
@@ -382,13 +391,24 @@ export class TaskService {
 
   async CloseIO(req: Json): Promise<Json> {
     const id = str(req['id']);
+    this.log.debug({ id, exec: req['exec_id'], stdin: req['stdin'] }, 'CloseIO');
     const p = this.process(id, str(req['exec_id']));
-    if (bool(req['stdin']) && p.stdio.stdin) {
+    // Before Start there is nothing to close yet: the fifo's EOF closes stdin once relayed.
+    if (bool(req['stdin']) && p.stdio.stdin && p.status !== 'created') {
       await p.stdinFlushed();
       p.opened?.stdin?.destroy();
-      await this.agent().call('CloseStdin', { container_id: id, exec_id: p.agentExecId });
+      await this.closeStdin(p, this.agent());
     }
     return {};
+  }
+
+  /** CloseStdin once per process, whether EOF on the fifo or CloseIO comes first. */
+  private closeStdin(p: TaskProcess, agent: AgentClient): Promise<void> {
+    p.stdinClose ??= agent.call('CloseStdin', { container_id: p.containerId, exec_id: p.agentExecId }).then(
+      () => undefined,
+      (err: unknown) => this.log.warn({ id: p.name, err: (err as Error).message }, 'CloseStdin failed'),
+    );
+    return p.stdinClose;
   }
 
   async ResizePty(req: Json): Promise<Json> {

@@ -16,6 +16,9 @@ import { decodeMessage, encodeMessage, methodTypes } from '../wire/codec.js';
 import { TtrpcEventPublisher } from '../wire/events-publisher.js';
 import { effectiveLevel, fileDestination } from './logging.js';
 
+/** Longest a worker spends tidying up before it exits anyway. */
+const EXIT_GRACE_MS = 5_000;
+
 /** The v3 name containerd 2.x also calls the task service by (same messages). */
 export const TASK_SERVICE_V3 = 'containerd.task.v3.Task';
 
@@ -127,13 +130,18 @@ export async function servePod(req: ServeRequest, startInProcess: InProcessAgent
     onIdle: () => void shutdown(),
   });
   let closing = false;
-  const shutdown = async (): Promise<void> => {
-    if (closing || service.size > 0) return;
+  const shutdown = async (force = false): Promise<void> => {
+    if (closing || (service.size > 0 && !force)) return;
     closing = true;
     log.info('last task gone: worker exits');
+    // Whatever hangs below, the worker must not outlive its pod.
+    setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
     await session.close().catch(() => undefined);
+    log.debug('sandbox closed');
     await events.flush();
+    log.debug('events flushed');
     await ttrpc.close();
+    log.debug('ttrpc closed');
     await rm(req.socket, { force: true });
     await pod.remove();
     (dest as { flushSync?: () => void }).flushSync?.();
@@ -144,7 +152,7 @@ export async function servePod(req: ServeRequest, startInProcess: InProcessAgent
     void session
       .close()
       .catch(() => undefined)
-      .finally(() => void shutdown());
+      .finally(() => void shutdown(true));
   });
   const def = taskDefinition(service);
   ttrpc.register(TASK_SERVICE, def);

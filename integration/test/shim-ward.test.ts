@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  BUSYBOX_IMAGE,
+  buildBusyboxImage,
+  busyboxSpec,
+  startWardContainerd,
+  WARD_RUNTIME,
+  type WardContainerd,
+} from '../index.js';
+
+// Acceptance of containerd-shim-ward-v2 against Debian's containerd 1.6 (a private instance),
+// the local sandbox driver and ward-runc-agent underneath.
+const isRoot = process.getuid?.() === 0;
+let w: WardContainerd | undefined;
+let imagesDir = '';
+
+const RT = ['--runtime', WARD_RUNTIME];
+
+before(async () => {
+  if (!isRoot) return;
+  imagesDir = await mkdtemp(join(tmpdir(), 'ward-images-'));
+  const image = await buildBusyboxImage(busyboxSpec(), imagesDir);
+  w = await startWardContainerd();
+  await w.cd.importImage(image.tarball);
+});
+
+after(async () => {
+  await w?.stop();
+  if (imagesDir) await rm(imagesDir, { recursive: true, force: true });
+});
+
+function need(t: { skip: (m: string) => void }): WardContainerd | undefined {
+  if (!w) t.skip('needs root to run containerd, runc and mounts');
+  return w;
+}
+
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+async function taskStatus(x: WardContainerd, id: string): Promise<string> {
+  const ls = await x.cd.ctr(['tasks', 'ls']);
+  const line = ls.stdout.split('\n').find((l) => l.startsWith(`${id} `));
+  return line?.trim().split(/\s+/)[2] ?? '';
+}
+
+test('ctr run --rm echo prints the output through Ward', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const r = await x.cd.ctr(['run', '--rm', ...RT, BUSYBOX_IMAGE, 'w-echo', 'echo', 'hello from ward']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout, 'hello from ward\n');
+  assert.equal(r.code, 0);
+});
+
+test('exit status 3 becomes ctr exit code 3; stderr is relayed', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const r = await x.cd.ctr([
+    'run',
+    '--rm',
+    ...RT,
+    BUSYBOX_IMAGE,
+    'w-exit',
+    'sh',
+    '-c',
+    'echo oops >&2; exit 3',
+  ]);
+  assert.equal(r.code, 3);
+  assert.equal(r.stderr, 'oops\n');
+});
+
+test('ctr task kill -s KILL ends ctr run with 137', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const run = x.cd.spawnCtr(['run', '--rm', ...RT, BUSYBOX_IMAGE, 'w-kill', 'sleep', '600']);
+  run.stdin?.end();
+  const done = new Promise<number>((r) => run.once('close', (c) => r(c ?? -1)));
+  await until(async () => (await taskStatus(x, 'w-kill')) === 'RUNNING');
+  await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', 'w-kill']);
+  assert.equal(await done, 137);
+});
+
+test('ls, ps, pause, resume, exec with stdin, kill and delete of a detached task', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const id = 'w-life';
+  await x.cd.ctrOk(['run', '-d', ...RT, BUSYBOX_IMAGE, id, 'sleep', '600']);
+  assert.equal(await taskStatus(x, id), 'RUNNING');
+  const ps = await x.cd.ctrOk(['tasks', 'ps', id]);
+  assert.match(ps, /^PID/m);
+  assert.match(ps, /^\d+/m);
+  await x.cd.ctrOk(['tasks', 'pause', id]);
+  assert.equal(await taskStatus(x, id), 'PAUSED');
+  const again = await x.cd.ctr(['tasks', 'pause', id]);
+  assert.notEqual(again.code, 0, 'pausing a paused task is refused');
+  await x.cd.ctrOk(['tasks', 'resume', id]);
+  assert.equal(await taskStatus(x, id), 'RUNNING');
+  const ex = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'tr a-z A-Z'], {
+    input: 'piped stdin\n',
+  });
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.equal(ex.stdout, 'PIPED STDIN\n');
+  const ex3 = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'e2', id, 'sh', '-c', 'exit 5']);
+  assert.equal(ex3.code, 5);
+  const early = await x.cd.ctr(['tasks', 'delete', id]);
+  assert.notEqual(early.code, 0, 'a running task cannot be deleted');
+  await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', id]);
+  await until(async () => (await taskStatus(x, id)) === 'STOPPED');
+  await x.cd.ctrOk(['tasks', 'delete', id]);
+  await x.cd.ctrOk(['containers', 'delete', id]);
+  assert.equal(await taskStatus(x, id), '');
+});
+
+test('-t gives the container a terminal with the size ctr set', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const ctr = `ctr -a ${x.cd.address} -n ward-test run -t --rm --runtime ${WARD_RUNTIME} ${BUSYBOX_IMAGE} w-tty sh -c 'stty size; tty'`;
+  const r = await new Promise<{ code: number; out: string }>((resolve) => {
+    const p = spawn('script', ['-qec', `stty cols 123 rows 45; ${ctr}`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PATH: `${process.env['PATH']}` },
+    });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    p.stdin.end();
+    p.once('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /45 123/);
+  assert.match(r.out, /\/dev\/pts\/\d+/);
+});
+
+test('--runtime-config-path picks the Ward config; a bad key fails start with the key named', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const good = join(x.runDir, 'good.toml');
+  await writeFile(good, 'log_level = "debug"\n[sandbox.local]\nagent = "process"\n');
+  const r = await x.cd.ctr([
+    'run',
+    '--rm',
+    ...RT,
+    '--runtime-config-path',
+    good,
+    BUSYBOX_IMAGE,
+    'w-cfg',
+    'echo',
+    'configured',
+  ]);
+  assert.equal(r.stdout, 'configured\n', r.stderr);
+  const bad = join(x.runDir, 'bad.toml');
+  await writeFile(bad, '[sandbox]\ndriverr = "local"\n');
+  const b = await x.cd.ctr([
+    'run',
+    '--rm',
+    ...RT,
+    '--runtime-config-path',
+    bad,
+    BUSYBOX_IMAGE,
+    'w-badcfg',
+    'true',
+  ]);
+  assert.notEqual(b.code, 0);
+  assert.match(b.stderr, /sandbox\.driverr: unknown key/);
+  const badValue = join(x.runDir, 'bad-value.toml');
+  await writeFile(badValue, '[agent]\ndial_timeout_ms = -1\n');
+  const bv = await x.cd.ctr([
+    'run',
+    '--rm',
+    ...RT,
+    '--runtime-config-path',
+    badValue,
+    BUSYBOX_IMAGE,
+    'w-badval',
+    'true',
+  ]);
+  assert.match(bv.stderr, /agent\.dial_timeout_ms: must be an integer/);
+  await x.cd.ctr(['containers', 'delete', 'w-badcfg']);
+  await x.cd.ctr(['containers', 'delete', 'w-badval']);
+  assert.equal((await x.workers()).has('w-badcfg'), false);
+});
+
+test('two containers with one sandbox-id annotation share one worker and one sandbox', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const ann = ['--annotation', 'io.kubernetes.cri.sandbox-id=pod-a'];
+  await x.cd.ctrOk(['run', '-d', ...RT, ...ann, BUSYBOX_IMAGE, 'pod-a', 'sleep', '600']);
+  await x.cd.ctrOk(['run', '-d', ...RT, ...ann, BUSYBOX_IMAGE, 'pod-a-c2', 'sleep', '600']);
+  const workers = await x.workers();
+  assert.ok(workers.has('pod-a'));
+  assert.equal(workers.has('pod-a-c2'), false, 'the second container joined pod-a');
+  const r = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'e', 'pod-a-c2', 'echo', 'in c2']);
+  assert.equal(r.stdout, 'in c2\n');
+  for (const id of ['pod-a-c2', 'pod-a']) {
+    await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', id]);
+    await until(async () => (await taskStatus(x, id)) === 'STOPPED');
+    await x.cd.ctrOk(['tasks', 'delete', id]);
+    await x.cd.ctrOk(['containers', 'delete', id]);
+  }
+  await until(async () => !(await x.workers()).has('pod-a'));
+});
+
+test('containerd restarts while a Ward task runs: the task survives and is still managed', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  await x.cd.ctrOk(['run', '-d', ...RT, BUSYBOX_IMAGE, 'w-restart', 'sleep', '600']);
+  await x.cd.restart();
+  assert.equal(await taskStatus(x, 'w-restart'), 'RUNNING');
+  const r = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'after', 'w-restart', 'echo', 'still here']);
+  assert.equal(r.stdout, 'still here\n', r.stderr);
+  await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', 'w-restart']);
+  await until(async () => (await taskStatus(x, 'w-restart')) === 'STOPPED');
+  await x.cd.ctrOk(['tasks', 'delete', 'w-restart']);
+  await x.cd.ctrOk(['containers', 'delete', 'w-restart']);
+});
+
+test('kill -9 of the worker serving pod A: A is reported exited and cleaned; pod B keeps working', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  await x.cd.ctrOk(['run', '-d', ...RT, BUSYBOX_IMAGE, 'iso-a', 'sleep', '600']);
+  await x.cd.ctrOk(['run', '-d', ...RT, BUSYBOX_IMAGE, 'iso-b', 'sleep', '600']);
+  const workers = await x.workers();
+  const a = workers.get('iso-a');
+  const b = workers.get('iso-b');
+  assert.ok(a && b && a !== b, 'each pod has its own worker');
+  const podDirA = (await readFile(join(x.runDir, 'pods'), 'utf8').catch(() => '')) || '';
+  void podDirA;
+  process.kill(a, 'SIGKILL');
+  await until(async () => ['STOPPED', ''].includes(await taskStatus(x, 'iso-a')), 20_000);
+  await until(async () => !(await x.workers()).has('iso-a'), 20_000);
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+  assert.equal(mounts.includes(`${x.runDir}/pods/`) && mounts.includes('iso-a'), false);
+  const leftovers = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .filter((l) => l.includes('/iso-a/'));
+  assert.deepEqual(leftovers, []);
+  const r = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'eb', 'iso-b', 'echo', 'b alive']);
+  assert.equal(r.stdout, 'b alive\n');
+  await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', 'iso-b']);
+  await until(async () => (await taskStatus(x, 'iso-b')) === 'STOPPED');
+  await x.cd.ctrOk(['tasks', 'delete', 'iso-b']);
+  await x.cd.ctr(['tasks', 'delete', 'iso-a']);
+  await x.cd.ctrOk(['containers', 'delete', 'iso-a']);
+  await x.cd.ctrOk(['containers', 'delete', 'iso-b']);
+  assert.equal(existsSync(`/proc/${a}`), false);
+});

@@ -80,3 +80,41 @@ test('kill -9 of the agent mid-pod: a restarted agent destroys the sandbox and l
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM to the agent mid-pod destroys the sandbox: no container, mount or process left', {
+  skip,
+}, async () => {
+  const root = makeRoot('term');
+  const sock = join(root, 'a.sock');
+  const agent = await spawnAgent(root, sock);
+  try {
+    const c = await connectAgent(sock);
+    await c.call('CreateSandbox', { hostname: 'podt', sandbox_id: 'podt' });
+    const r = addRootfs(root, 't1');
+    await c.call('CreateContainer', {
+      container_id: 't1',
+      exec_id: 't1',
+      OCI: kataSpec(r, ['sleep', '1000']),
+    });
+    await c.call('StartContainer', { container_id: 't1' });
+    const pid = (
+      JSON.parse(
+        execFileSync('/usr/sbin/runc', ['--root', join(root, '.ward/runc'), 'state', 't1'], {
+          encoding: 'utf8',
+        }),
+      ) as {
+        pid: number;
+      }
+    ).pid;
+    c.close();
+    const exited = new Promise<number | null>((res) => agent.once('exit', (code) => res(code)));
+    agent.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.deepEqual(runcList(root), []);
+    assert.deepEqual(mountsUnder(root), []);
+    assert.ok(gone(pid), `container init ${pid} is gone`);
+  } finally {
+    if (agent.exitCode === null) agent.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -285,3 +285,30 @@ test('bad input gets a clear status and the agent stays up', { skip }, () =>
     await c.call('DestroySandbox', {});
   }),
 );
+
+test('GetOOMEvent blocks until a container is OOM-killed and names it', { skip }, () =>
+  inSandbox(async () => {
+    await c.call('CreateSandbox', { hostname: 'pod4', sandbox_id: 'pod4' });
+    const r = addRootfs(root, 'hog');
+    const spec = kataSpec(r, ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived']);
+    spec['Linux'] = {
+      ...(spec['Linux'] as object),
+      Resources: { Memory: { Limit: 16 << 20, Swap: 16 << 20 } },
+    };
+    await c.call('CreateContainer', { container_id: 'hog', exec_id: 'hog', OCI: spec });
+    const oom = c.call('GetOOMEvent', {});
+    await c.call('StartContainer', { container_id: 'hog' });
+    assert.equal((await c.call('WaitProcess', { container_id: 'hog', exec_id: 'hog' }))['status'], 137);
+    assert.deepEqual(await oom, { container_id: 'hog' });
+    assert.equal(
+      (
+        await c.status('CreateContainer', {
+          container_id: 'dev',
+          OCI: kataSpec(r, ['true']),
+          devices: [{ id: 'x', type: 'blk' }],
+        })
+      ).code,
+      StatusCode.INVALID_ARGUMENT,
+    );
+  }),
+);

@@ -14,7 +14,6 @@ export class OomWatcher {
   readonly #queue: string[] = [];
   #waiters: { resolve: (id: string) => void; reject: (e: Error) => void }[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #closed = false;
 
   /** Starts watching a container's memory cgroup. */
   track(containerId: string, cgroupPath: string): void {
@@ -29,8 +28,6 @@ export class OomWatcher {
 
   /** Resolves with the id of the next container that had an OOM kill. */
   next(): Promise<string> {
-    if (this.#closed)
-      return Promise.reject(new AgentError('FAILED_PRECONDITION', 'the sandbox is destroyed'));
     const ready = this.#queue.shift();
     if (ready !== undefined) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
@@ -39,10 +36,11 @@ export class OomWatcher {
     });
   }
 
-  /** Fails every waiting call (DestroySandbox, agent shutdown). */
+  /** Fails every waiting call and forgets every container (DestroySandbox, agent shutdown). */
   close(): void {
-    this.#closed = true;
     this.#stop();
+    this.#tracked.clear();
+    this.#queue.length = 0;
     const w = this.#waiters;
     this.#waiters = [];
     for (const x of w) x.reject(new AgentError('FAILED_PRECONDITION', 'the sandbox is destroyed'));

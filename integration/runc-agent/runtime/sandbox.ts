@@ -168,6 +168,13 @@ export class Sandbox {
     }
     const execId = str(req, 'exec_id', 'CreateContainerRequest') || cid;
     checkId('exec_id', execId);
+    // Guest devices and cross-container shared mounts have no host counterpart: refuse, not ignore.
+    if (msgs(req, 'devices', 'CreateContainerRequest').length > 0) {
+      throw invalidField('devices', 'guest devices cannot be provided by ward-runc-agent');
+    }
+    if (msgs(req, 'shared_mounts', 'CreateContainerRequest').length > 0) {
+      throw invalidField('shared_mounts', 'shared mounts are not supported by ward-runc-agent');
+    }
     this.#pending.add(cid);
     const storages: StorageRecord[] = [];
     let io: ProcessIo | undefined;

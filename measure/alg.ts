@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { MeasureError } from './errors.js';
 
 /** A hash algorithm the log and registers support, with its TCG algorithm id and digest size. */
@@ -42,6 +42,8 @@ export function algById(id: number): HashAlg | undefined {
 
 /** Digest of `data` with `alg`. */
 export function digest(alg: HashAlg, ...data: readonly Uint8Array[]): Buffer {
+  // One-shot hashing is markedly faster for the small inputs replay hashes a million times.
+  if (data.length === 1) return hash(alg.name, data[0]!, 'buffer');
   const h = createHash(alg.name);
   for (const d of data) h.update(d);
   return h.digest();
@@ -49,7 +51,7 @@ export function digest(alg: HashAlg, ...data: readonly Uint8Array[]): Buffer {
 
 /** The extend operation shared by PCRs and RTMRs: new = H(old || digest). */
 export function extendValue(alg: HashAlg, old: Uint8Array, eventDigest: Uint8Array): Buffer {
-  return digest(alg, old, eventDigest);
+  return hash(alg.name, Buffer.concat([old, eventDigest]), 'buffer');
 }
 
 /** Lower-case hex of bytes. */

@@ -189,7 +189,8 @@ export class MeasurementLog {
       o += p.record.length;
     }
     await writeWal(this.wal, { offset, alg, prior: this.#value, events });
-    for (const p of batch) await this.register.extend(p.digest);
+    if (this.register.extendMany) await this.register.extendMany(batch.map((p) => p.digest));
+    else for (const p of batch) await this.register.extend(p.digest);
     const bytes = Buffer.concat(batch.map((p) => p.record));
     await this.fh.write(bytes, 0, bytes.length, offset);
     await this.fh.datasync();

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { algById, digest, type HashAlg } from './alg.js';
 import { MeasureError } from './errors.js';
 
@@ -28,9 +29,9 @@ export interface LogRecord extends AaelEvent {
   /** TCG_PCR_EVENT2.pcrIndex: the MR index (CC MR for TDX: RTMR n is n+1; PCR number for TPM). */
   readonly mrIndex: number;
   readonly alg: HashAlg;
-  /** The digest the record carries (must equal H(event data)). */
+  /** The digest the record carries (must equal H(event data)); a view into the parsed buffer. */
   readonly digest: Buffer;
-  /** The event data: the TCG_PCClientTaggedEvent bytes the digest covers. */
+  /** The event data: the TCG_PCClientTaggedEvent bytes the digest covers; a view into the parsed buffer. */
   readonly eventData: Buffer;
 }
 
@@ -152,8 +153,8 @@ export function parseRecord(buf: Buffer, off: number, index: number): ParseOne {
   if (data.readUInt32LE(0) !== AAEL_TAGGED_EVENT_ID) return corrupt('tagged event id is not AAEL');
   if (data.readUInt32LE(4) !== size - 8) return corrupt('tagged event size disagrees with the event size');
   const text = data.subarray(8);
+  if (!isUtf8(text)) return corrupt('event text is not UTF-8');
   const str = text.toString('utf8');
-  if (!Buffer.from(str, 'utf8').equals(text)) return corrupt('event text is not UTF-8');
   const sp1 = str.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : str.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 <= sp1 + 1) return corrupt('event text is not "<domain> <operation> <content>"');
@@ -164,8 +165,9 @@ export function parseRecord(buf: Buffer, off: number, index: number): ParseOne {
       length: 18 + alg.size + size,
       mrIndex,
       alg,
-      digest: Buffer.from(dgst),
-      eventData: Buffer.from(data),
+      // Views into the caller's buffer: a million-record replay must not copy every record.
+      digest: dgst,
+      eventData: data,
       domain: str.slice(0, sp1),
       operation: str.slice(sp1 + 1, sp2),
       content: str.slice(sp2 + 1),

@@ -20,6 +20,11 @@ export interface Register {
   read(): Promise<Buffer>;
   /** Extends the register with an event digest of `alg.size` bytes. */
   extend(eventDigest: Buffer): Promise<void>;
+  /**
+   * Extends with several digests in order, as one durable step where the backend can (the
+   * software register writes once); backends without it get one extend per digest.
+   */
+  extendMany?(eventDigests: readonly Buffer[]): Promise<void>;
   /** Releases files and connections. */
   close(): Promise<void>;
 }

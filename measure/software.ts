@@ -69,6 +69,19 @@ export class SoftwareRegister implements Register {
     await this.#write(extendValue(this.alg, await this.read(), eventDigest));
   }
 
+  async extendMany(eventDigests: readonly Buffer[]): Promise<void> {
+    let v = await this.read();
+    for (const d of eventDigests) {
+      if (d.length !== this.alg.size)
+        throw new MeasureError(
+          'ERR_MEASURE_REGISTER',
+          `digest of ${d.length} bytes for a ${this.alg.name} register`,
+        );
+      v = extendValue(this.alg, v, d);
+    }
+    await this.#write(v);
+  }
+
   async close(): Promise<void> {
     await this.fh.close();
   }

@@ -1,6 +1,6 @@
 /**
  * A subset of Go's text/template for `strings.render_template`, executed with
- * `missingkey=error` as OPA does: text and `{{ }}` actions with trim markers and comments,
+ * missing keys printed as `<undefined>` as OPA does: text and `{{ }}` actions with trim markers and comments,
  * `if / else if / else`, `range` (with `$i, $x :=`), `with`, variables, field chains,
  * parenthesised pipelines, `|` and the functions and/or/not/len/index/eq/ne/lt/le/gt/ge/
  * print/printf/println. Values print as Go's %v prints the decoded JSON.
@@ -49,6 +49,9 @@ function toGo(v: Value): GoV {
   return m;
 }
 
+/** The value of a missing map key, printed as OPA prints it. */
+const UNDEF: GoV = { n: '<undefined>' };
+
 function show(v: GoV | undefined): string {
   if (v === undefined || v === null) return '<no value>';
   if (typeof v === 'boolean' || typeof v === 'string') return String(v);
@@ -66,6 +69,7 @@ function showInner(v: GoV | undefined): string {
 
 function truth(v: GoV | undefined): boolean {
   if (v === undefined || v === null || v === false || v === '') return false;
+  if (v === UNDEF) return false;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Map) return v.size > 0;
   if (typeof v === 'object' && 'n' in v) return Number(v.n) !== 0;
@@ -331,9 +335,10 @@ class Exec {
       case 'field': {
         let v = a.base === null ? dot : this.arg(a.base, dot);
         for (const k of a.path) {
+          if (v === UNDEF) return UNDEF;
           if (v instanceof Map) {
-            if (!v.has(k))
-              throw new TplError(`executing "template" at <${a.src}>: map has no entry for key "${k}"`);
+            // OPA renders a missing key as <undefined> rather than failing.
+            if (!v.has(k)) return UNDEF;
             v = v.get(k);
           } else if (v === null || v === undefined) {
             throw new TplError(

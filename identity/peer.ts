@@ -8,9 +8,8 @@ export interface PeerCredentials {
 }
 
 /**
- * Reads a connected unix socket's peer credentials. Ward's transports (proto/) provide the
- * SO_PEERCRED implementation; identity/ only depends on this shape so the registry server can be
- * wired to it without owning any FFI.
+ * Reads a connected unix socket's peer credentials. proto/transport's `peerCredentials` is the
+ * SO_PEERCRED implementation used by default; identity/ owns no FFI.
  */
 export type PeerCredentialReader = (socket: Socket) => PeerCredentials;
 
@@ -18,15 +17,13 @@ export type PeerCredentialReader = (socket: Socket) => PeerCredentials;
 export const ROOT_UID = 0;
 
 /**
- * Decides whether a peer may talk to the registry: only root. Without a reader the socket's own
- * permissions (0600, owned by root, in a directory only root may enter) are the only guard and the
- * result is 'unchecked', which the server reports in its `ping` answer so operators can see it.
+ * Decides whether a peer may talk to the registry: only root. Credentials that cannot be read
+ * deny (fail closed).
  */
 export function checkPeer(
   socket: Socket,
-  reader: PeerCredentialReader | undefined,
+  reader: PeerCredentialReader,
 ): { readonly allowed: boolean; readonly reason: string } {
-  if (!reader) return { allowed: true, reason: 'unchecked' };
   let cred: PeerCredentials;
   try {
     cred = reader(socket);

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { createConnection, createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { peerCredentials } from '../proto/index.js';
 import { asIdentityError, IdentityError } from './errors.js';
 import { lookupCgroupPaths, lookupContainer } from './lookup.js';
 import type { PeerCredentialReader } from './peer.js';
@@ -15,7 +16,7 @@ import type { IdentityStore } from './store.js';
 export interface RegistryServerOptions {
   readonly socketPath: string;
   readonly store: IdentityStore;
-  /** SO_PEERCRED reader; without it only the socket's file mode guards it. */
+  /** SO_PEERCRED reader; defaults to proto/transport's (koffi getsockopt). */
   readonly peerCredentials?: PeerCredentialReader;
   /** /proc of the pid namespace `byPid` pids belong to. */
   readonly procRoot?: string;
@@ -60,7 +61,7 @@ function toResponse(err: unknown): RegistryResponse {
 }
 
 function serve(socket: Socket, opts: RegistryServerOptions): void {
-  const peer = checkPeer(socket, opts.peerCredentials);
+  const peer = checkPeer(socket, opts.peerCredentials ?? peerCredentials);
   socket.on('error', () => socket.destroy());
   if (!peer.allowed) {
     // Keep reading (and discarding) so the peer's FIN is seen and the socket really closes.
@@ -111,9 +112,9 @@ function answers(path: string): Promise<boolean> {
 }
 
 /**
- * Serves the registry on a unix socket that only root may open: the socket is created 0600 (the
- * umask is narrowed around bind so there is no window), its directory 0700 when Ward creates it,
- * and each peer's credentials are checked when a reader is wired.
+ * Serves the registry on a unix socket that only root may use, guarded twice: the socket is
+ * created 0600 (the umask is narrowed around bind so there is no window) in a directory created
+ * 0700, and every peer's SO_PEERCRED uid must be 0 before a single request is read.
  */
 export async function startRegistryServer(opts: RegistryServerOptions): Promise<RegistryServer> {
   mkdirSync(dirname(opts.socketPath), { recursive: true, mode: 0o700 });

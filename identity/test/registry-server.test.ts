@@ -39,6 +39,10 @@ test('registry socket: 0600, one server per socket, stale socket files replaced'
   writeFileSync(socket, 'stale');
   const again = await startRegistryServer({ socketPath: socket, store });
   assert.deepEqual(await new RegistryClient(socket).list(), []);
+  // The default guard is the kernel's SO_PEERCRED (proto/transport); the tests run as root.
+  if (process.getuid?.() === 0) {
+    assert.deepEqual(await new RegistryClient(socket).call({ op: 'ping' }), { peerCheck: 'root' });
+  }
   await again.close();
 });
 

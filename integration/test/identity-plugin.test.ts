@@ -230,28 +230,40 @@ test('Attest: forged cgroups (pod UID of another pod, two containers) are errors
   }
 });
 
-test('registry socket: a non-root peer is refused, root is served', async (t) => {
+test('registry socket: a non-root peer is refused by file mode and by SO_PEERCRED; root is served', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root to run a child as uid 65534');
   const probe = `const s=require('net').createConnection(${JSON.stringify(socketPath)});
 s.on('connect',()=>s.write('{"op":"list"}\\n'));
 s.on('data',d=>{process.stdout.write('DATA '+d);process.exit(0)});
 s.on('error',e=>{process.stdout.write('ERR '+e.code);process.exit(0)});`;
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', probe], {
-      uid: 65534,
-      gid: 65534,
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const asNobody = (): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', probe], {
+        uid: 65534,
+        gid: 65534,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let s = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        s += d.toString();
+      });
+      child.once('error', reject);
+      child.once('exit', () => resolve(s));
     });
-    let s = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      s += d.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', () => resolve(s));
-  });
-  assert.equal(out, 'ERR EACCES');
-  const ping = (await new RegistryClient(socketPath).call({ op: 'ping' })) as { peerCheck: string };
-  assert.ok(['root', 'unchecked'].includes(ping.peerCheck));
+  assert.equal(await asNobody(), 'ERR EACCES');
+  // With the file mode opened up, the kernel's peer credentials still keep uid 65534 out.
+  chmodSync(socketPath, 0o666);
+  try {
+    const out = await asNobody();
+    assert.match(out, /^DATA /);
+    const resp = JSON.parse(out.slice(5)) as { ok: boolean; code: string; message: string };
+    assert.equal(resp.ok, false);
+    assert.equal(resp.code, 'ERR_IDENTITY_PEER_DENIED');
+    assert.match(resp.message, /peer uid 65534 is not root/);
+  } finally {
+    chmodSync(socketPath, 0o600);
+  }
+  assert.deepEqual(await new RegistryClient(socketPath).call({ op: 'ping' }), { peerCheck: 'root' });
 });
 
 test('handshake and lifecycle: no cookie → refusal; GRPCController.Shutdown → clean exit', async () => {

@@ -123,10 +123,11 @@ test('ls, ps, pause, resume, exec with stdin, kill and delete of a detached task
   assert.equal(await taskStatus(x, id), '');
 });
 
+// ctr resizes right after Start, as with runc: the command waits a moment before asking.
 test('-t gives the container a terminal with the size ctr set', async (t) => {
   const x = need(t);
   if (!x) return;
-  const ctr = `ctr -a ${x.cd.address} -n ward-test run -t --rm --runtime ${WARD_RUNTIME} ${BUSYBOX_IMAGE} w-tty sh -c 'stty size; tty'`;
+  const ctr = `ctr -a ${x.cd.address} -n ward-test run -t --rm --runtime ${WARD_RUNTIME} ${BUSYBOX_IMAGE} w-tty sh -c 'sleep 0.3; stty size; tty'`;
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
     const p = spawn('script', ['-qec', `stty cols 123 rows 45; ${ctr}`, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],

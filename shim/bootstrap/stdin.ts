@@ -43,10 +43,17 @@ const text = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString
 
 /** Decodes an Any; the config path when it is a runtimeoptions.v1.Options. */
 function optionsFromAny(any: Uint8Array): string | undefined {
+  if (any.length === 0) return undefined;
   const f = fields(any);
   const typeUrl = text(f.find((x) => x.no === 1)?.bytes);
   const value = f.find((x) => x.no === 2)?.bytes ?? new Uint8Array();
-  if (!typeUrl.endsWith(RUNTIME_OPTIONS_TYPE)) return undefined;
+  if (!typeUrl.endsWith(RUNTIME_OPTIONS_TYPE)) {
+    // Options Ward cannot interpret would be silently ignored otherwise: fail closed.
+    throw new ShimError(
+      `start: unsupported runtime options type ${typeUrl || '(empty)'}`,
+      'ERR_SHIM_INVALID',
+    );
+  }
   const path = text(fields(value).find((x) => x.no === 2)?.bytes);
   return path === '' ? undefined : path;
 }
@@ -55,7 +62,7 @@ function optionsFromAny(any: Uint8Array): string | undefined {
  * Interprets `start`'s stdin without assuming its form: containerd ≤ 2.2 writes the runtime
  * options Any (or nothing); 2.3 writes BootstrapParams, recognised only when its instance id
  * and namespace (fields 1 and 2) match the command line, as containerd's own shims check,
- * because an Any also parses as BootstrapParams. Options of other types are ignored.
+ * because an Any also parses as BootstrapParams. Options of any other type are refused.
  */
 export function parseStartInput(stdin: Uint8Array, id: string, namespace: string): StartInput {
   if (stdin.length === 0) return { form: 'empty' };

@@ -10,7 +10,7 @@ const corpus = resolve(here, '../../../shared/conformance/kata-policy/regorus-ka
 const ITERATIONS = 2000;
 
 function measure(engine: Engine, query: string, input: string, n: number): number[] {
-  engine.setInput(input);
+  engine.setInputJson(input);
   for (let i = 0; i < Math.min(100, n); i++) engine.evalQuery(query);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {

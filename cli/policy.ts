@@ -56,7 +56,7 @@ function evalCommand(query: string, o: EvalOpts): void {
       if (f.endsWith('.json')) engine.addData(text);
       else engine.addPolicy(f, text);
     }
-    if (o.input !== undefined) engine.setInput(readFileSync(o.input, 'utf8'));
+    if (o.input !== undefined) engine.setInputJson(readFileSync(o.input, 'utf8'));
     const r = engine.evalQuery(query);
     for (const p of r.prints) process.stderr.write(`${p}\n`);
     const out = new ObjectV();

@@ -113,9 +113,14 @@ export class Engine {
     return this.data;
   }
 
-  /** Sets the input document (JSON text, a value, or undefined for none). */
-  setInput(input: Value | string | undefined): void {
-    this.input = typeof input === 'string' ? parseJson(input) : input;
+  /** Sets the input document (a value, or undefined for none). */
+  setInput(input: Value | undefined): void {
+    this.input = input;
+  }
+
+  /** Sets the input document from JSON text (big integers stay exact). */
+  setInputJson(text: string): void {
+    this.input = parseJson(text);
   }
 
   /** Sets the input from a plain JS value (as produced by JSON.parse). */

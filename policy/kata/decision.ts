@@ -81,8 +81,20 @@ export class KataPolicy {
     this.allowFailures = allow;
   }
 
+  /** Decides one request given as JSON text (the kata-agent's serde JSON of the request). */
+  decideJson(request: string, json: string): KataDecision {
+    let input: Value;
+    try {
+      input = parseJson(json);
+    } catch (err) {
+      const e = new PolicyError('kata_policy_error', `invalid request JSON: ${(err as Error).message}`);
+      return this.decide(request, null, e);
+    }
+    return this.decide(request, input);
+  }
+
   /** Decides one request; errors deny (unless failures are allowed), never throw. */
-  decide(request: string, input: Value | string): KataDecision {
+  decide(request: string, input: Value, inputError?: PolicyError): KataDecision {
     let prints: string[] = [];
     const deny = (error: PolicyError | undefined, ops: Value | null): KataDecision => {
       const allowed = this.allowFailures;
@@ -100,6 +112,7 @@ export class KataPolicy {
         ...(error ? { error } : {}),
       };
     };
+    if (inputError !== undefined) return deny(inputError, null);
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(request)) {
       return deny(
         new PolicyError('kata_policy_error', `invalid request name ${JSON.stringify(request)}`),
@@ -107,7 +120,7 @@ export class KataPolicy {
       );
     }
     try {
-      this.engine.setInput(typeof input === 'string' ? parseJson(input) : input);
+      this.engine.setInput(input);
       const r = this.engine.evalQuery(`data.${KATA_PACKAGE}.${request}`);
       prints = [...r.prints];
       const value = r.rows.length === 1 ? r.rows[0]!.expressions[0]?.value : undefined;
@@ -156,7 +169,7 @@ export class KataPolicy {
    * SetPolicyRequest: decided by the current policy; when allowed, the new policy replaces it and
    * the state is reset. A new policy that fails to compile leaves the old one in force.
    */
-  setPolicy(input: Value | string, newPolicy: string): KataDecision {
+  setPolicy(input: Value, newPolicy: string): KataDecision {
     const d = this.decide(SET_POLICY_REQUEST, input);
     if (!d.allowed) return d;
     try {

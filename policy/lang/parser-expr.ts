@@ -198,7 +198,8 @@ export class ExprParser {
         return { t: 'val', v: t.text, loc };
       case 'ident': {
         const lit: Record<string, Value> = { true: true, false: false, null: null };
-        if (t.text in lit) return { t: 'val', v: lit[t.text]!, loc };
+        // `null.foo` is a reference to a rule named null, not the null literal.
+        if (t.text in lit && !this.refFollows(t)) return { t: 'val', v: lit[t.text]!, loc };
         if (t.text === 'set' && this.isPunct('(') && this.peek(1).text === ')' && !this.peek().nl) {
           this.next();
           this.next();
@@ -345,13 +346,20 @@ export class ExprParser {
     }
   }
 
+  /** True when `t` (just consumed) is immediately followed by `.` or `[`: a keyword used as a ref head. */
+  refFollows(t: Token): boolean {
+    const n = this.peek();
+    return n.kind === 'punct' && (n.text === '.' || n.text === '[') && n.pos === t.end;
+  }
+
   /** One literal: some/every/not/expression with optional `with` modifiers. */
   parseLiteral(): Expr {
     const t = this.peek();
-    if (t.kind === 'ident' && t.text === 'some') return this.parseSome();
-    if (t.kind === 'ident' && t.text === 'every') return this.parseEvery(false);
+    const kw = t.kind === 'ident' && !this.refFollowsNext();
+    if (kw && t.text === 'some') return this.parseSome();
+    if (kw && t.text === 'every') return this.parseEvery(false);
     let neg = false;
-    if (t.kind === 'ident' && t.text === 'not') {
+    if (kw && t.text === 'not') {
       this.next();
       neg = true;
       if (this.is('every')) return this.parseEvery(true);
@@ -378,6 +386,16 @@ export class ExprParser {
     }
     this.parseWith(e.with);
     return e;
+  }
+
+  private refFollowsNext(): boolean {
+    const n = this.peek(1);
+    return n.kind === 'punct' && (n.text === '.' || n.text === '[') && n.pos === this.peek().end;
+  }
+
+  /** True when the next token is keyword `word` used as a keyword (not as `word.x`). */
+  isKeyword(word: string): boolean {
+    return this.is(word) && !this.refFollowsNext();
   }
 
   private parseWith(out: With[]): void {

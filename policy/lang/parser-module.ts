@@ -83,7 +83,7 @@ class ModuleParser extends ExprParser {
     const start = this.peek();
     if (!start.nl) this.fail(`unexpected ${this.describe(start)}: rules must start on a new line`);
     let isDefault = false;
-    if (this.is('default')) {
+    if (this.isKeyword('default')) {
       this.next();
       isDefault = true;
     }
@@ -131,7 +131,7 @@ class ModuleParser extends ExprParser {
       module: this.mod,
       assign,
     };
-    if (this.is('else')) (rule as { elseRule: Rule | null }).elseRule = this.elseChain(rule);
+    if (this.isKeyword('else')) (rule as { elseRule: Rule | null }).elseRule = this.elseChain(rule);
     return rule;
   }
 
@@ -144,7 +144,7 @@ class ModuleParser extends ExprParser {
     }
     const body = this.ruleBody(t);
     const r: Rule = { ...parent, value, body, loc: t.loc, elseRule: null, isDefault: false };
-    if (this.is('else')) (r as { elseRule: Rule | null }).elseRule = this.elseChain(parent);
+    if (this.isKeyword('else')) (r as { elseRule: Rule | null }).elseRule = this.elseChain(parent);
     return r;
   }
 

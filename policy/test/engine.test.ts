@@ -80,7 +80,7 @@ for (const c of CASES) {
   test(`engine: ${c.name}`, () => {
     const e = new Engine({ v0Compatible: c.name === 'v0 syntax' });
     e.addPolicy('t.rego', c.src);
-    if (c.input !== undefined) e.setInput(c.input);
+    if (c.input !== undefined) e.setInputJson(c.input);
     const r = e.evalQuery(c.query);
     const v = r.rows[0]?.expressions[0]?.value;
     assert.equal(v === undefined ? undefined : toJson(v), c.want);
@@ -117,7 +117,7 @@ test('parse errors carry file:line:col', () => {
 test('print output is gathered per evaluation', () => {
   const e = new Engine();
   e.addPolicy('p.rego', 'package t\np if { print("hello", input.x, input.missing) }');
-  e.setInput('{"x": [1]}');
+  e.setInputJson('{"x": [1]}');
   assert.deepEqual(e.evalQuery('data.t.p').prints, ['p.rego:2: hello [1] <undefined>']);
 });
 

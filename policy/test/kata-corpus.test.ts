@@ -39,7 +39,7 @@ for (const d of dirs) {
     const reqs = requests(readFileSync(join(dir, 'inputs.txt'), 'utf8'));
     assert.equal(reqs.length, outs.length);
     reqs.forEach((r, i) => {
-      engine.setInput(r.input);
+      engine.setInputJson(r.input);
       let got: string;
       let gotPrints: readonly string[] = [];
       try {

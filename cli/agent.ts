@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Command } from 'commander';
 import {
   AGENT_SERVICE,
+  connect,
   decodeToJson,
   encodeFromJson,
   findMethod,
@@ -54,20 +55,13 @@ async function requestJson(arg: string | undefined): Promise<unknown> {
   }
 }
 
-/** Connects to `unix:///path`, `unix:path`, `/path` or `tcp://host:port`. */
-function dial(addr: string): Promise<Socket> {
-  let opts: { path: string } | { host: string; port: number };
-  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(addr);
-  if (tcp?.[1] && tcp[2]) opts = { host: tcp[1].replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
-  else if (addr.startsWith('unix://')) opts = { path: addr.slice(7) };
-  else if (addr.startsWith('unix:')) opts = { path: addr.slice(5) };
-  else if (addr.startsWith('/')) opts = { path: addr };
-  else throw new CliError(`--addr ${JSON.stringify(addr)}: expected unix:///PATH, /PATH or tcp://HOST:PORT`);
-  return new Promise((resolve, reject) => {
-    const s = connect(opts);
-    s.once('connect', () => resolve(s));
-    s.once('error', (e) => reject(new CliError(`cannot connect to ${addr}: ${e.message}`)));
-  });
+/** Connects to any Ward address (a bare absolute path is a unix socket). */
+async function dial(addr: string): Promise<Socket> {
+  try {
+    return await connect(addr.startsWith('/') ? `unix://${addr}` : addr);
+  } catch (err) {
+    throw new CliError(`cannot connect to ${addr}: ${(err as Error).message}`);
+  }
 }
 
 function listMethods(): string {
@@ -116,7 +110,10 @@ export const registerAgent: CommandRegistrar = (program: Command) => {
     )
     .argument('[method]', 'method name, e.g. CreateContainer, Check, grpc.Health/Version')
     .argument('[request]', 'request JSON, or @file holding it (default {})')
-    .option('--addr <addr>', 'agent address: unix:///PATH, /PATH or tcp://HOST:PORT')
+    .option(
+      '--addr <addr>',
+      'agent address: unix:///PATH, /PATH, tcp://HOST:PORT, vsock://CID:PORT, hvsock:///PATH:PORT',
+    )
     .option('--list', 'list the methods and their message types')
     .option('--timeout <ms>', 'call timeout in milliseconds', String(DEFAULT_TIMEOUT_MS))
     .action(

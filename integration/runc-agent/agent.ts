@@ -9,7 +9,7 @@ import { serviceDefinition } from './service/services.js';
 
 /** Options of {@link startRuncAgent}. */
 export interface RuncAgentOptions {
-  /** Listen address: unix:///path, a bare path, or tcp://host:port. */
+  /** Listen address in Ward's syntax (unix://, vsock://, hvsock://, tcp://) or a bare path. */
   readonly listen: string;
   /** Directory standing in for the guest root. */
   readonly root: string;
@@ -69,7 +69,7 @@ export async function startRuncAgent(opts: RuncAgentOptions): Promise<RuncAgent>
           await sandbox.destroy();
         } finally {
           sandbox.close();
-          if (addr.kind === 'unix') rmSync(addr.path, { force: true });
+          if (addr.kind === 'unix' && !addr.abstract) rmSync(addr.path, { force: true });
         }
       })();
       return stopped;

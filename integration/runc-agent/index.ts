@@ -1,6 +1,5 @@
 export type { RuncAgent, RuncAgentOptions } from './agent.js';
 export { startRuncAgent } from './agent.js';
-export type { ListenAddress } from './listen.js';
 export { AGENT_ADDR_ENV, parseListenAddress } from './listen.js';
 export type { AgentErrorKind, AgentLogger, ContainerState, ProcessState } from './runtime/index.js';
 export {

@@ -4,7 +4,8 @@ import { startRuncAgent } from './agent.js';
 import { AGENT_ADDR_ENV } from './listen.js';
 
 const USAGE = `usage: ward-runc-agent --listen ADDR --root DIR [--record FILE] [--runc PATH] [--debug]
-  ADDR  unix:///path | /path | tcp://host:port   (default: $${AGENT_ADDR_ENV})
+  ADDR  unix:///path | /path | tcp://host:port | vsock://CID:PORT | hvsock:///path:PORT
+        (default: $${AGENT_ADDR_ENV})
   DIR   directory standing in for the guest root`;
 
 async function main(): Promise<void> {

@@ -3,6 +3,8 @@
  * backends (software, TPM PCR, TDX RTMR), crash-safe appends, replay and verification, init-data
  * and TCG Canonical Event Log export. It knows logs and registers, not policies.
  */
+
+export { AA_EXTEND_METHOD, AA_SERVICE, AaRegister, encodeExtendRequest } from './aa.js';
 export {
   algById,
   algByName,

@@ -3,7 +3,7 @@ import { extendValue, hex } from './alg.js';
 import { MeasureError } from './errors.js';
 import { canonicalize, type JsonValue } from './jcs.js';
 import { LogLock } from './lock.js';
-import { encodeRecord, validateNames } from './record.js';
+import { type AaelEvent, encodeRecord, validateNames } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import type { Register } from './register.js';
 import { SEQ_MEMBER } from './replay.js';
@@ -39,6 +39,7 @@ export type EventContent =
 
 interface Pending {
   readonly sequence: number;
+  readonly event: AaelEvent;
   readonly record: Buffer;
   readonly digest: Buffer;
   readonly resolve: (r: AppendResult) => void;
@@ -125,6 +126,7 @@ export class MeasurementLog {
       return Promise.reject(new MeasureError('ERR_MEASURE_CLOSED', 'measurement log is closed'));
     if (this.#broken) return Promise.reject(this.#poisoned());
     let rec: { bytes: Buffer; digest: Buffer };
+    let event: AaelEvent;
     const sequence = this.#next;
     try {
       validateNames(domain, operation);
@@ -135,13 +137,14 @@ export class MeasurementLog {
       if (SEQ_MEMBER in body)
         throw new MeasureError('ERR_MEASURE_BAD_INPUT', `content must not set '${SEQ_MEMBER}'`);
       const text = canonicalize({ ...body, [SEQ_MEMBER]: sequence });
-      rec = encodeRecord(this.register.mrIndex, this.register.alg, { domain, operation, content: text });
+      event = { domain, operation, content: text };
+      rec = encodeRecord(this.register.mrIndex, this.register.alg, event);
     } catch (err) {
       return Promise.reject(err);
     }
     this.#next++;
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ sequence, record: rec.bytes, digest: rec.digest, resolve, reject });
+      this.#queue.push({ sequence, event, record: rec.bytes, digest: rec.digest, resolve, reject });
       void this.#drain();
     });
   }
@@ -189,8 +192,10 @@ export class MeasurementLog {
       o += p.record.length;
     }
     await writeWal(this.wal, { offset, alg, prior: this.#value, events });
-    if (this.register.extendMany) await this.register.extendMany(batch.map((p) => p.digest));
-    else for (const p of batch) await this.register.extend(p.digest);
+    const reg = this.register;
+    if (reg.extendEvent) for (const p of batch) await reg.extendEvent(p.event);
+    else if (reg.extendMany) await reg.extendMany(batch.map((p) => p.digest));
+    else for (const p of batch) await reg.extend(p.digest);
     const bytes = Buffer.concat(batch.map((p) => p.record));
     await this.fh.write(bytes, 0, bytes.length, offset);
     await this.fh.datasync();

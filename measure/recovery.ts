@@ -33,16 +33,21 @@ export async function recover(
   let completed = 0;
   let discarded = 0;
   let tornBytes = 0;
-  const current = await register.read();
+  // An unreadable register (the Attestation Agent) is trusted to have taken every event of a
+  // pending commit: its own log is authoritative and Ward's is a mirror.
+  const readable = register.readable !== false;
   let bytes = await log.readFile();
+  const parsedBefore = parseLog(bytes);
+  let current = readable ? await register.read() : mirrorValue(parsedBefore, register);
   const wal = decodeWal(await walFh.readFile());
   if (wal) {
     if (wal.alg !== register.alg)
       throw new MeasureError('ERR_MEASURE_ALGORITHM', 'pending write-ahead record is for another algorithm');
-    let k = -1;
+    let k = readable ? -1 : wal.events.length;
     for (let i = wal.events.length; i >= 1 && k < 0; i--)
       if (wal.events[i - 1]!.expected.equals(current)) k = i;
     if (k < 0 && wal.prior.equals(current)) k = 0;
+    if (!readable) current = wal.events.at(-1)?.expected ?? current;
     if (k < 0) {
       throw new MeasureError(
         'ERR_MEASURE_MISMATCH',
@@ -88,4 +93,10 @@ export async function recover(
   const bad = compareRegister(res, register.mrIndex, current, register.initialValue());
   if (bad) throw new MeasureError('ERR_MEASURE_MISMATCH', `log and register disagree: ${bad}`);
   return { parsed, value: current, report: { completed, discarded, tornBytes } };
+}
+
+/** The value replaying a log's good records gives: what a register that cannot be read must hold. */
+function mirrorValue(parsed: ParsedLog, register: Register): Buffer {
+  const res = replay({ ...parsed, tail: 'clean' }, { alg: register.alg, mrIndex: register.mrIndex });
+  return res.values.get(register.mrIndex) ?? register.initialValue();
 }

@@ -1,4 +1,5 @@
 import type { HashAlg } from './alg.js';
+import type { AaelEvent } from './record.js';
 
 /**
  * A measurement register the log is extended into: a TDX RTMR, a TPM PCR bank, the CoCo
@@ -25,6 +26,13 @@ export interface Register {
    * software register writes once); backends without it get one extend per digest.
    */
   extendMany?(eventDigests: readonly Buffer[]): Promise<void>;
+  /**
+   * For backends that measure the event text themselves (the Attestation Agent): called instead
+   * of extend with the event; they compute the same digest.
+   */
+  extendEvent?(ev: AaelEvent): Promise<void>;
+  /** False when the value cannot be read back (the Attestation Agent); recovery then cannot compare. */
+  readonly readable?: boolean;
   /** Releases files and connections. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { AaRegister } from './aa.js';
 import { algByName, type HashAlg, SHA256, SHA384 } from './alg.js';
 import { MeasureError } from './errors.js';
 import type { Register } from './register.js';
@@ -24,7 +25,8 @@ export interface ParsedSpec {
 /**
  * Parses a register SPEC:
  * `software:FILE[:sha256|sha384][:mr=N]`, `tpm:/dev/tpmrm0[:pcr=N][:sha256|sha384]`,
- * `tpm:swtpm:SOCKET[:pcr=N][:sha256|sha384]`, `tdx[:rtmr=N][:root=DIR]`, `aa:unix://PATH`.
+ * `tpm:swtpm:SOCKET[:pcr=N][:sha256|sha384]`, `tdx[:rtmr=N][:root=DIR]`,
+ * `aa:unix://PATH[#mr=4&alg=sha384&pcr=17]` (the AA's ttrpc socket; mirror log MR index/algorithm).
  */
 export function parseSpec(spec: string): ParsedSpec {
   const i = spec.indexOf(':');
@@ -53,7 +55,7 @@ function intOption(p: ParsedSpec, key: string, dflt: number): number {
   return Number(v);
 }
 
-/** Opens the register a SPEC names. The `aa:` kind needs {@link openAaRegister} (it is async I/O-heavy). */
+/** Opens the register a SPEC names. */
 export async function openRegister(spec: string): Promise<Register> {
   const p = parseSpec(spec);
   switch (p.kind) {
@@ -86,10 +88,21 @@ export async function openRegister(spec: string): Promise<Register> {
         new FileSysfs(p.options.get('root') ?? TDX_SYSFS_ROOT),
       );
     }
-    case 'aa':
-      throw new MeasureError(
-        'ERR_MEASURE_UNAVAILABLE',
-        'the aa: register backend is not available in this build',
-      );
+    case 'aa': {
+      // aa:<ttrpc address>[#mr=N&alg=sha256&pcr=N]: the address itself contains colons.
+      const [address = '', frag = ''] = (p.positional[0] ?? '').split('#');
+      if (!address)
+        throw new MeasureError('ERR_MEASURE_BAD_INPUT', `'${spec}' names no Attestation Agent address`);
+      const o = new URLSearchParams(frag);
+      const num = (k: string): number | undefined => {
+        const v = o.get(k);
+        if (v === null) return undefined;
+        if (!/^\d+$/.test(v)) throw new MeasureError('ERR_MEASURE_BAD_INPUT', `${k}=${v} is not a number`);
+        return Number(v);
+      };
+      const algName = o.get('alg');
+      const alg = algName ? algByName(algName) : SHA384;
+      return new AaRegister(spec, address, alg, num('mr') ?? DEFAULT_SOFTWARE_MR_INDEX, num('pcr'));
+    }
   }
 }

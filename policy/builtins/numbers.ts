@@ -17,8 +17,7 @@ export function registerNumbers(r: BuiltinRegistry): void {
     arity: 2,
     impl: (args) => {
       const [a, b] = args;
-      if (a instanceof SetV || b instanceof SetV) {
-        if (!(a instanceof SetV)) throw typeErr('minus', 0, ['number', 'set'], a!);
+      if (a instanceof SetV) {
         if (!(b instanceof SetV)) throw typeErr('minus', 1, 'set', b!);
         const out = new SetV();
         for (const x of a.rawValues()) if (!b.has(x)) out.add(x);

@@ -26,7 +26,10 @@ function step(
     const o = ev.dataOverrides!.get(at.join(SEP));
     if (o !== undefined) return ev.walk(o, path, i, f, k);
   }
-  if (node === undefined) return base === undefined ? false : ev.walk(base, path, i, f, k);
+  if (node === undefined) {
+    if (at !== null) base = overridesUnder(ev, at, base);
+    return base === undefined ? false : ev.walk(base, path, i, f, k);
+  }
   if (node.hasRules || i === path.length) {
     const v = nodeValueAt(ev, node, base, at);
     return v === undefined ? false : ev.walk(v, path, i, f, k);
@@ -39,7 +42,7 @@ function step(
     }
     const child = node.children.get(key);
     const b = base instanceof ObjectV ? base.getStr(key) : undefined;
-    if (child === undefined && b === undefined) return false;
+    if (child === undefined && b === undefined && at === null) return false;
     return step(ev, child, b, path, i + 1, f, k, at === null ? null : [...at, key]);
   };
   if (seg.t === 'val') return go(seg.v);
@@ -77,9 +80,14 @@ function nodeValueAt(
 }
 
 function applyOverridesUnder(ev: Evaluator, at: string[], v: Value): Value {
+  return overridesUnder(ev, at, v) ?? v;
+}
+
+/** Applies `with data...` overrides strictly below `at` to `v` (undefined when none apply and v is). */
+function overridesUnder(ev: Evaluator, at: string[], v: Value | undefined): Value | undefined {
   const prefix = at.length === 0 ? '' : at.join(SEP) + SEP;
   for (const [key, ov] of ev.dataOverrides!) {
-    if (!key.startsWith(prefix) || key.length === prefix.length - 1) continue;
+    if (!key.startsWith(prefix) || key.length === prefix.length) continue;
     v = setPath(v, key.slice(prefix.length).split(SEP), ov);
   }
   return v;

@@ -9,7 +9,7 @@ import { evalDataRef, evalFunction, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
 import { formatPrintValue } from './print.js';
-import { applyWith, type WithState } from './with.js';
+import { applyWith, type Mock, type WithState } from './with.js';
 
 /** Options of one evaluation. */
 export interface EvalOptions {
@@ -31,7 +31,7 @@ export class Evaluator implements WithState {
   /** `with data.x as v` overrides, keyed by the path joined with NUL; null when none. */
   dataOverrides: Map<string, Value> | null = null;
   /** `with f as g` replacements, keyed by builtin name or `data.` function path. */
-  mocks: Map<string, Value | Term> | null = null;
+  mocks: Map<string, Mock> | null = null;
   readonly prints: string[] = [];
   steps = 0;
   depth = 0;
@@ -103,20 +103,14 @@ export class Evaluator implements WithState {
     const values: Value[] = [];
     for (const w of ws) {
       let v: Value | undefined;
-      if (
-        w.value.t === 'var' &&
-        w.value.slot < 0 &&
-        w.value.slot !== DATA_SLOT &&
-        w.value.slot !== INPUT_SLOT
-      ) {
-        v = undefined;
-      } else {
+      if (w.fn !== undefined) v = null;
+      else {
         this.evalTerm(w.value, f, (x) => {
           v = x;
           return true;
         });
       }
-      if (v === undefined && !isFuncRef(w.value)) return false;
+      if (v === undefined) return false;
       values.push(v ?? null);
     }
     return applyWith(this, ws, values, run, k);
@@ -396,33 +390,25 @@ export class Evaluator implements WithState {
     });
   }
 
-  private callMock(mock: Value | Term, vs: Value[], t: Extract<Term, { t: 'call' }>, k: VCont): boolean {
-    if (!isTerm(mock)) return k(mock);
+  private callMock(mock: Mock, vs: Value[], t: Extract<Term, { t: 'call' }>, k: VCont): boolean {
+    if ('value' in mock) return k(mock.value);
+    // A replacement runs without the mocks in force: a mock never calls another mock.
     const saved = this.mocks;
-    const call: Term = {
-      t: 'call',
-      fn: mock,
-      args: vs.map((v) => ({ t: 'val', v, loc: t.loc })),
-      loc: t.loc,
-    };
-    if (mock.t === 'call') return false;
-    const target = (mock as { target?: unknown }).target;
-    void target;
-    const res = resolveMockTarget(mock);
-    if (res === null) return false;
-    (call as { target?: unknown }).target = res;
     this.mocks = null;
+    let r: Value | undefined;
+    let stop = false;
     try {
-      return this.evalCall(
-        call as Extract<Term, { t: 'call' }>,
-        (call as { args: Term[] }).args,
-        [],
-        k,
-        null,
-      );
+      if (mock.target.kind === 'func') {
+        const node = this.tree.find(mock.target.path);
+        r = node === undefined ? undefined : evalFunction(this, node, vs, t.loc);
+      } else {
+        stop = this.callBuiltin(mock.target.name, vs, t.loc, (v) => ((r = v), true), null);
+      }
     } finally {
       this.mocks = saved;
     }
+    void stop;
+    return r === undefined ? false : k(r);
   }
 
   /** Calls a builtin, mapping its errors to OPA's codes and strictness. */
@@ -477,28 +463,8 @@ export class Evaluator implements WithState {
   }
 }
 
-function isTerm(x: Value | Term): x is Term {
-  return x !== null && typeof x === 'object' && !Array.isArray(x) && 't' in x && 'loc' in x;
-}
 
-function isFuncRef(t: Term): boolean {
-  return t.t === 'ref' || t.t === 'var';
-}
 
-function resolveMockTarget(
-  t: Term,
-): { kind: 'builtin'; name: string } | { kind: 'func'; path: string[] } | null {
-  if (t.t === 'val' && typeof t.v === 'string') return { kind: 'builtin', name: t.v };
-  if (t.t === 'ref' && t.head.t === 'var' && t.head.slot === DATA_SLOT) {
-    const path: string[] = [];
-    for (const p of t.path) {
-      if (p.t !== 'val' || typeof p.v !== 'string') return null;
-      path.push(p.v);
-    }
-    return { kind: 'func', path };
-  }
-  return null;
-}
 
 /** Looks a key up in a collection (array index, object key, set member). */
 export function lookup(v: Value, key: Value): Value | undefined {

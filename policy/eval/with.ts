@@ -1,4 +1,4 @@
-import type { Term, With } from '../lang/ast.js';
+import type { CallTarget, Term, With } from '../lang/ast.js';
 import { DATA_SLOT, INPUT_SLOT } from '../lang/ast.js';
 import { PolicyError } from '../lang/errors.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
@@ -12,9 +12,12 @@ export interface WithState {
   memo: Map<RuleNode, Value | typeof UNDEF | typeof PENDING>;
   fnMemo: Map<RuleNode, Map<string, Value | typeof UNDEF>>;
   dataOverrides: Map<string, Value> | null;
-  mocks: Map<string, Value | Term> | null;
+  mocks: Map<string, Mock> | null;
   readonly tree: RuleTree;
 }
+
+/** A `with` replacement of a function: a constant result or another function. */
+export type Mock = { readonly value: Value } | { readonly target: CallTarget };
 
 type Snapshot = Pick<WithState, 'input' | 'memo' | 'fnMemo' | 'dataOverrides' | 'mocks'>;
 
@@ -60,7 +63,7 @@ export function applyWith(
     const path = strPath(t);
     if (t.t === 'val' && typeof t.v === 'string') {
       next.mocks = new Map(next.mocks ?? []);
-      next.mocks.set(t.v, mockOf(s.tree, w.value, v));
+      next.mocks.set(t.v, w.fn ? { target: w.fn } : { value: v });
       return;
     }
     if (path === null)
@@ -71,7 +74,7 @@ export function applyWith(
       const node = s.tree.find(path);
       if (node !== undefined && node.funcs.length > 0) {
         next.mocks = new Map(next.mocks ?? []);
-        next.mocks.set(`data.${path.join('.')}`, mockOf(s.tree, w.value, v));
+        next.mocks.set(`data.${path.join('.')}`, w.fn ? { target: w.fn } : { value: v });
         return;
       }
       next.dataOverrides = new Map(next.dataOverrides ?? []);
@@ -92,12 +95,4 @@ export function applyWith(
   } finally {
     restore(s, outer);
   }
-}
-
-function mockOf(tree: RuleTree, t: Term, v: Value): Value | Term {
-  if (t.t === 'ref' && t.head.t === 'var' && t.head.slot === DATA_SLOT) {
-    const p = strPath(t);
-    if (p !== null && (tree.find(p)?.funcs.length ?? 0) > 0) return t;
-  }
-  return v;
 }

@@ -36,6 +36,8 @@ export interface With {
   readonly target: Term;
   readonly value: Term;
   readonly loc: Loc;
+  /** Set when the value names a function (`with count as my_count`): the replacement. */
+  readonly fn?: CallTarget;
 }
 
 /** One literal (expression) of a body. */

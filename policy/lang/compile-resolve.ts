@@ -1,4 +1,4 @@
-import type { Body, Expr, Term, With } from './ast.js';
+import type { Body, CallTarget, Expr, Term, With } from './ast.js';
 import { DATA_SLOT, INPUT_SLOT } from './ast.js';
 import { type ModuleContext, patternVarNames, Scope, termVarNames } from './compile-scope.js';
 import { PolicyError } from './errors.js';
@@ -14,7 +14,7 @@ export function resolveBody(body: Body, scope: Scope, extraNames: readonly Term[
   // Implicit locals: names that are neither global, visible from outer scopes, nor declared
   // explicitly (explicit declarations take effect where they are written, like OPA's).
   const names = new Set<string>();
-  for (const e of body) exprVarNames(e, names);
+  for (const e of body) exprVarNames(e, names, (t) => functionValue(t, scope) !== null);
   for (const t of extraNames) termVarNames(t, names);
   for (const n of names) {
     if (n === '_' || explicit.has(n) || scope.lookup(n) !== undefined || scope.isGlobal(n)) continue;
@@ -80,7 +80,7 @@ function declaredNames(e: Expr, out: Set<string>): void {
   }
 }
 
-function exprVarNames(e: Expr, out: Set<string>): void {
+function exprVarNames(e: Expr, out: Set<string>, namesFunction: (t: Term) => boolean): void {
   switch (e.k) {
     case 'term':
       termVarNames(e.term, out);
@@ -100,15 +100,33 @@ function exprVarNames(e: Expr, out: Set<string>): void {
     default:
       return;
   }
-  if ('with' in e) for (const w of e.with) termVarNames(w.value, out);
+  if ('with' in e) for (const w of e.with) if (!namesFunction(w.value)) termVarNames(w.value, out);
 }
 
 function resolveWith(ws: With[], scope: Scope): With[] {
-  return ws.map((w) => ({
-    target: resolveWithTarget(w.target, scope),
-    value: resolveTerm(w.value, scope),
-    loc: w.loc,
-  }));
+  return ws.map((w) => {
+    const target = resolveWithTarget(w.target, scope);
+    const fn = functionValue(w.value, scope);
+    if (fn !== null) return { target, value: { t: 'val', v: null, loc: w.loc }, loc: w.loc, fn };
+    return { target, value: resolveTerm(w.value, scope), loc: w.loc };
+  });
+}
+
+/** The function a `with` value names (`with f as g` / `with count as other_builtin`), if any. */
+export function functionValue(t: Term, scope: Scope): CallTarget | null {
+  const names = dotted(t);
+  if (names === null || scope.lookup(names[0]!) !== undefined) return null;
+  const ctx = scope.ctx;
+  let path: string[] | null = null;
+  if (ctx.ruleNames.has(names[0]!)) path = [...ctx.pkg, ...names];
+  else if (names[0] === 'data') path = names.slice(1);
+  else if (ctx.imports.has(names[0]!) && ctx.imports.get(names[0]!)![0] === 'data') {
+    path = [...ctx.imports.get(names[0]!)!.slice(1), ...names.slice(1)];
+  }
+  if (path !== null) return ctx.funcArities.has(path.join('.')) ? { kind: 'func', path } : null;
+  if (scope.isGlobal(names[0]!)) return null;
+  const name = names.join('.');
+  return ctx.registry.has(name) ? { kind: 'builtin', name } : null;
 }
 
 function resolveWithTarget(t: Term, scope: Scope): Term {

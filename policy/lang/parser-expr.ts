@@ -399,7 +399,8 @@ export class ExprParser {
   }
 
   private parseWith(out: With[]): void {
-    while (this.is('with') && !this.peek().nl) {
+    // `with` cannot start an expression, so modifiers may continue on the following lines.
+    while (this.is('with')) {
       const w = this.next();
       const target = this.parseTerm();
       this.expect('as');

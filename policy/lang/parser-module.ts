@@ -152,8 +152,19 @@ class ModuleParser extends ExprParser {
     if (this.is('if') && !this.peek().nl) {
       this.next();
       if (this.isPunct('{')) {
-        this.next();
-        return this.parseBodyUntil('}');
+        // `if {x: 1 | ...}` may be a one-literal body holding a comprehension: try the block first.
+        const save = this.i;
+        try {
+          this.next();
+          return this.parseBodyUntil('}');
+        } catch (err) {
+          this.i = save;
+          try {
+            return [this.parseLiteral()];
+          } catch {
+            throw err;
+          }
+        }
       }
       return [this.parseLiteral()];
     }

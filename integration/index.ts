@@ -2,3 +2,4 @@ export * from './containerd/index.js';
 export * from './rootfs/index.js';
 export * from './runc-agent/index.js';
 export * from './sys/index.js';
+export * from './cri/index.js';

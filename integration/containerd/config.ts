@@ -89,6 +89,8 @@ export function renderConfig(paths: ContainerdPaths, opts: ConfigOptions = {}): 
       `[${cri}]`,
       `  sandbox_image = ${q(opts.sandboxImage ?? 'registry.k8s.io/pause:3.9')}`,
       '  disable_apparmor = true',
+      // Lowering oom_score_adj needs CAP_SYS_RESOURCE, which sandboxed CI machines may lack.
+      '  restrict_oom_score_adj = true',
       '  enable_selinux = false',
       `[${cri}.containerd]`,
       '  snapshotter = "overlayfs"',

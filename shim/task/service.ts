@@ -152,6 +152,7 @@ export class TaskService {
         }
       }
       const oci = ociToProto(this.types.spec, plan.spec);
+      this.log.debug({ id, spec: plan.spec }, 'CreateContainer spec');
       await this.agent().call('CreateContainer', {
         container_id: id,
         exec_id: id,

@@ -13,6 +13,13 @@ const skip = skipReason();
 let root = '';
 let agent: ChildProcess | undefined;
 
+/** Runs `ward`; asserts the exit code, reporting stderr when it differs. */
+async function wardOk(...args: string[]): Promise<string> {
+  const r = await ward(...args);
+  assert.equal(r.code, 0, `ward ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
 async function ward(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await run(process.execPath, [WARD, ...args]);
@@ -53,51 +60,20 @@ test('ward agent call drives a container from JSON and prints JSON; errors exit 
   skip,
 }, async () => {
   const addr = `unix://${join(root, 'a.sock')}`;
-  assert.deepEqual(JSON.parse((await ward('agent', 'call', '--addr', addr, 'Check')).stdout), {
-    status: 'SERVING',
-  });
-  assert.equal(
-    (
-      await ward(
-        'agent',
-        'call',
-        '--addr',
-        addr,
-        'CreateSandbox',
-        '{"hostname":"clipod","sandbox_id":"clipod"}',
-      )
-    ).code,
-    0,
-  );
+  const call = (...args: string[]) => wardOk('agent', 'call', '--addr', addr, ...args);
+  assert.deepEqual(JSON.parse(await call('Check')), { status: 'SERVING' });
+  await call('CreateSandbox', '{"hostname":"clipod","sandbox_id":"clipod"}');
   const r = addRootfs(root, 'cc');
   const req = join(root, 'create.json');
   writeFileSync(
     req,
     JSON.stringify({ container_id: 'cc', exec_id: 'cc', OCI: kataSpec(r, ['echo', 'from-cli']) }),
   );
-  assert.equal((await ward('agent', 'call', '--addr', addr, 'CreateContainer', `@${req}`)).code, 0);
-  assert.equal(
-    (await ward('agent', 'call', '--addr', addr, 'StartContainer', '{"container_id":"cc"}')).code,
-    0,
-  );
-  const out = JSON.parse(
-    (
-      await ward(
-        'agent',
-        'call',
-        '--addr',
-        addr,
-        'ReadStdout',
-        '{"container_id":"cc","exec_id":"cc","len":100}',
-      )
-    ).stdout,
-  );
+  await call('CreateContainer', `@${req}`);
+  await call('StartContainer', '{"container_id":"cc"}');
+  const out = JSON.parse(await call('ReadStdout', '{"container_id":"cc","exec_id":"cc","len":100}'));
   assert.equal(Buffer.from(out.data, 'base64').toString(), 'from-cli\n');
-  const w = JSON.parse(
-    (await ward('agent', 'call', '--addr', addr, 'grpc.AgentService/WaitProcess', '{"container_id":"cc"}'))
-      .stdout,
-  );
-  assert.equal(w.status, 0);
+  assert.equal(JSON.parse(await call('grpc.AgentService/WaitProcess', '{"container_id":"cc"}')).status, 0);
 
   const nf = await ward('agent', 'call', '--addr', addr, 'StartContainer', '{"container_id":"missing"}');
   assert.equal(nf.code, 2);
@@ -106,6 +82,6 @@ test('ward agent call drives a container from JSON and prints JSON; errors exit 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /container_idx/);
   assert.equal((await ward('agent', 'call', '--addr', addr, 'NoSuchMethod')).code, 2);
-  assert.equal((await ward('agent', 'call', '--addr', addr, 'DestroySandbox')).code, 0);
+  await call('DestroySandbox');
   assert.deepEqual(runcList(root), []);
 });

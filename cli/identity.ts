@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import {
+  cgroupsOfPid,
   DEFAULT_REGISTRY_SOCKET,
   DEFAULT_SELECTOR_OPTIONS,
   DEFAULT_STATE_DIR,
   type IdentityLookup,
   type IdentityRecord,
   IdentityStore,
+  lookupCgroupPaths,
   lookupContainer,
   RegistryClient,
   selectorValues,
@@ -18,6 +20,7 @@ interface ShowOptions {
   socket: string;
   stateDir?: string;
   json?: boolean;
+  pid?: string;
 }
 
 function describe(l: IdentityLookup): string {
@@ -76,6 +79,17 @@ function table(records: readonly IdentityRecord[]): string {
 async function show(container: string | undefined, opts: ShowOptions): Promise<void> {
   const store = opts.stateDir ? new IdentityStore(opts.stateDir) : undefined;
   const client = store ? undefined : new RegistryClient(opts.socket);
+  if (opts.pid !== undefined) {
+    if (container) throw new CliError('give a container id or --pid, not both');
+    if (!/^[1-9][0-9]{0,9}$/.test(opts.pid)) throw new CliError(`--pid: not a process id: ${opts.pid}`);
+    const pid = Number(opts.pid);
+    const l = store
+      ? await lookupCgroupPaths(store, (await cgroupsOfPid(pid)).paths)
+      : await client!.byPid(pid);
+    if (!l) throw new CliError(`process ${pid} is not in a container Ward recorded`);
+    process.stdout.write(`${opts.json ? JSON.stringify(l, null, 2) : describe(l)}\n`);
+    return;
+  }
   if (container) {
     const l = store ? await lookupContainer(store, container) : await client!.get(container);
     if (!l) throw new CliError(`no identity recorded for container ${container}`);
@@ -86,7 +100,7 @@ async function show(container: string | undefined, opts: ShowOptions): Promise<v
   process.stdout.write(`${opts.json ? JSON.stringify(all, null, 2) : table(all)}\n`);
 }
 
-/** `ward identity show [CONTAINER]` and `ward identity serve`. */
+/** `ward identity show [CONTAINER | --pid PID]` and `ward identity serve`. */
 export const registerIdentity: CommandRegistrar = (program: Command) => {
   const id = program
     .command('identity')
@@ -96,6 +110,7 @@ export const registerIdentity: CommandRegistrar = (program: Command) => {
     .argument('[container]', 'container id')
     .option('--socket <path>', 'identity registry socket', DEFAULT_REGISTRY_SOCKET)
     .option('--state-dir <dir>', 'read the registry state directory directly instead of the socket')
+    .option('--pid <pid>', 'show the container this process runs in')
     .option('--json', 'print JSON')
     .action((container: string | undefined, opts: ShowOptions) => show(container, opts));
   id.command('serve')

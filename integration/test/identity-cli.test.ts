@@ -66,6 +66,9 @@ test('ward identity show: unknown container, bad id, missing socket → exit 2 a
     ['identity', 'show', '6'.repeat(64), '--socket', socket],
     ['identity', 'show', '../x', '--socket', socket],
     ['identity', 'show', '--socket', join(tmp, 'nope.sock')],
+    ['identity', 'show', '--pid', String(process.pid), '--socket', socket],
+    ['identity', 'show', '--pid', 'x1', '--socket', socket],
+    ['identity', 'show', CID, '--pid', '1', '--socket', socket],
   ]) {
     const r = await ward(...args);
     assert.equal(r.code, 2, args.join(' '));

@@ -75,19 +75,21 @@ function expand(args: readonly Value[], ctx: BuiltinContext): Value {
   return out;
 }
 
-function mergeNet(v: Value): Net {
+/** The network a cidr_merge element denotes, and how Go prints it when left unmerged. */
+function mergeNet(v: Value): [Net, Net] {
   if (typeof v !== 'string') throw builtinErr('net.cidr_merge', 'element must be string');
   const ip = parseIP(v);
   if (ip === null) {
     const n = parseCIDR(v);
     if (n === null) throw builtinErr('net.cidr_merge', `invalid CIDR address: ${v}`);
-    return n;
+    return [n, n];
   }
   const v4 = to4(ip);
   if (v4 === null) throw builtinErr('net.cidr_merge', 'IPv6 invalid: needs prefix length');
   // Go gives a bare IPv4 address its classful default mask.
   const prefix = v4[0]! < 0x80 ? 8 : v4[0]! < 0xc0 ? 16 : 24;
-  return parseCIDR(`${v}/${prefix}`)!;
+  // Go keeps the address unmasked in the IPNet, so it prints as given.
+  return [parseCIDR(`${v}/${prefix}`)!, { ip: v4, prefix }];
 }
 
 interface Block {
@@ -106,10 +108,10 @@ function merge(args: readonly Value[]): Value {
   for (const len of [4, 16]) {
     const blocks: Block[] = [];
     for (const x of items) {
-      const n = mergeNet(x);
+      const [n, shown] = mergeNet(x);
       if (n.ip.length !== len) continue;
       const [first, last] = range(n);
-      blocks.push({ first, last, net: n });
+      blocks.push({ first, last, net: shown });
     }
     blocks.sort((a, b) =>
       a.last < b.last ? -1 : a.last > b.last ? 1 : a.first < b.first ? -1 : a.first > b.first ? 1 : 0,
@@ -118,7 +120,7 @@ function merge(args: readonly Value[]): Value {
       const cur = blocks[i]!;
       const prev = blocks[i - 1]!;
       if (cur.first - 1n <= prev.last) {
-        blocks[i - 1] = { first: prev.first < cur.first ? prev.first : cur.first, last: cur.last, net: null };
+        blocks[i - 1] = { first: Math.min(prev.first, cur.first), last: cur.last, net: null };
         blocks.splice(i, 1);
       }
     }

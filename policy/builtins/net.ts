@@ -120,7 +120,7 @@ function merge(args: readonly Value[]): Value {
       const cur = blocks[i]!;
       const prev = blocks[i - 1]!;
       if (cur.first - 1n <= prev.last) {
-        blocks[i - 1] = { first: Math.min(prev.first, cur.first), last: cur.last, net: null };
+        blocks[i - 1] = { first: prev.first < cur.first ? prev.first : cur.first, last: cur.last, net: null };
         blocks.splice(i, 1);
       }
     }

@@ -87,3 +87,15 @@ test('runtime: terminal exec with a window resize', { skip }, async () => {
     [],
   );
 });
+
+test('runtime: a terminal init process gets its console size; its exit code is kept', { skip }, async () => {
+  const rootfs = addRootfs(root, 'c4');
+  const spec = kataSpec(rootfs, ['sh', '-c', 'stty size; exit 5'], { terminal: true });
+  (spec['Process'] as Record<string, unknown>)['ConsoleSize'] = { Height: 20, Width: 70 };
+  await sb.createContainer({ container_id: 'c4', exec_id: 'c4', OCI: spec });
+  await sb.startContainer('c4');
+  assert.match(await readAll('c4', ''), /20 70/);
+  assert.equal(await readAll('c4', '', true), '', 'a terminal has no separate stderr');
+  assert.equal(await sb.waitProcess('c4', ''), 5);
+  await sb.removeContainer('c4', 0);
+});

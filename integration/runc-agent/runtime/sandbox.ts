@@ -195,7 +195,7 @@ export class Sandbox {
       mkdirSync(bundle, { recursive: true });
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec.config));
       const size = consoleSize(spec.config);
-      io = spec.terminal ? terminalIo(join(this.paths.private, 'c'), cid, size) : pipeIo();
+      io = spec.terminal ? terminalIo(join(this.paths.private, 'c'), size) : pipeIo();
       const pidFile = join(bundle, 'init.pid');
       await this.#runc.create(cid, bundle, pidFile, io.runcStdio, io.consoleSocket);
       created = true;
@@ -291,8 +291,7 @@ export class Sandbox {
     writeFileSync(file, JSON.stringify(proc));
     const pidFile = join(c.bundle, `exec-${eid}.pid`);
     const size = consoleSize({ process: proc });
-    const io =
-      proc['terminal'] === true ? terminalIo(join(this.paths.private, 'c'), `${cid}-${eid}`, size) : pipeIo();
+    const io = proc['terminal'] === true ? terminalIo(join(this.paths.private, 'c'), size) : pipeIo();
     try {
       await this.#runc.exec(cid, file, pidFile, io.runcStdio, io.consoleSocket);
       await io.attach();

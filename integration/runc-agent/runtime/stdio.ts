@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
-import { ConsoleSocket, pipe, setWindowSize } from '../../sys/index.js';
+import { ConsoleSocket, pipe, setWindowSize, UNIX_PATH_MAX } from '../../sys/index.js';
 import { AgentError } from './errors.js';
 import type { RuncStdio } from './runc.js';
 import { OutputStream } from './stream.js';
@@ -86,9 +88,19 @@ export function pipeIo(): ProcessIo {
   };
 }
 
-/** Creates terminal stdio: a console socket in `dir` that runc hands the pty master to. */
-export function terminalIo(dir: string, name: string, size?: { rows: number; cols: number }): ProcessIo {
-  const sock = ConsoleSocket.listen(join(dir, `${name}.sock`));
+/**
+ * Where a console socket goes: a short random name in `dir`, or in the system temp directory
+ * when `dir` is too deep for sun_path (ids of 64 hex digits make long paths).
+ */
+function consoleSocketPath(dir: string): string {
+  const name = `${randomBytes(8).toString('hex')}.sock`;
+  const p = join(dir, name);
+  return Buffer.byteLength(p) < UNIX_PATH_MAX ? p : join(tmpdir(), `ward-console-${name}`);
+}
+
+/** Creates terminal stdio: a console socket (in `dir` if it fits) that runc hands the pty master to. */
+export function terminalIo(dir: string, size?: { rows: number; cols: number }): ProcessIo {
+  const sock = ConsoleSocket.listen(consoleSocketPath(dir));
   const master = sock.receiveMaster();
   master.catch(() => undefined);
   let tty: ReadStream | undefined;

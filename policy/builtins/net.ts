@@ -92,6 +92,10 @@ function mergeNet(v: Value): [Net, Net] {
   return [parseCIDR(`${v}/${prefix}`)!, { ip: v4, prefix }];
 }
 
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
 interface Block {
   first: bigint;
   last: bigint;
@@ -120,7 +124,7 @@ function merge(args: readonly Value[]): Value {
       const cur = blocks[i]!;
       const prev = blocks[i - 1]!;
       if (cur.first - 1n <= prev.last) {
-        blocks[i - 1] = { first: prev.first < cur.first ? prev.first : cur.first, last: cur.last, net: null };
+        blocks[i - 1] = { first: minBig(prev.first, cur.first), last: cur.last, net: null };
         blocks.splice(i, 1);
       }
     }

@@ -35,6 +35,7 @@ const defs = {
   health: serviceDefinition(root, 'grpc.health.v1.Health'),
   broker: serviceDefinition(root, 'plugin.GRPCBroker'),
   controller: serviceDefinition(root, 'plugin.GRPCController'),
+  stdio: serviceDefinition(root, 'plugin.GRPCStdio'),
   init: serviceDefinition(root, 'spire.service.private.init.v1.Init'),
   config: serviceDefinition(root, 'spire.service.common.config.v1.Config'),
   attestor: serviceDefinition(root, 'spire.plugin.agent.workloadattestor.v1.WorkloadAttestor'),
@@ -89,6 +90,24 @@ after(async () => {
 test('plays SPIRE: health, broker stream, Init, Configure, Validate', async () => {
   assert.deepEqual(await call(defs.health, 'Check', { service: 'plugin' }), { status: 1 });
   await assert.rejects(call(defs.health, 'Check', { service: 'nope' }), grpcCode(grpc.status.NOT_FOUND));
+
+  // Newer go-plugin hosts open the stdio mirror first; the plugin keeps it open and empty.
+  const sd = defs.stdio['StreamStdio']!;
+  const stdio = client.makeServerStreamRequest(
+    sd.path,
+    sd.requestSerialize as (v: Json) => Buffer,
+    sd.responseDeserialize as (x: Buffer) => Json,
+    {},
+  );
+  const stdioChunks: Json[] = [];
+  stdio.on('data', (d: Json) => stdioChunks.push(d));
+  const stdioDone = new Promise<grpc.status>((resolve) =>
+    stdio.on('error', (e: grpc.ServiceError) => resolve(e.code)),
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  stdio.cancel();
+  assert.equal(await stdioDone, grpc.status.CANCELLED);
+  assert.deepEqual(stdioChunks, []);
 
   // The host opens the broker stream and announces its host-services listener, as SPIRE does.
   const b = defs.broker['StartStream']!;

@@ -4,7 +4,8 @@
  * and TCG Canonical Event Log export. It knows logs and registers, not policies.
  */
 
-export { AA_EXTEND_METHOD, AA_SERVICE, AaRegister, encodeExtendRequest } from './aa.js';
+export type { AaRegister } from './aa.js';
+export { AA_EXTEND_METHOD, AA_SERVICE, AA_TIMEOUT_MS, encodeExtendRequest } from './aa-wire.js';
 export {
   algById,
   algByName,

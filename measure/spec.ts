@@ -1,4 +1,3 @@
-import { AaRegister } from './aa.js';
 import { algByName, type HashAlg, SHA256, SHA384 } from './alg.js';
 import { MeasureError } from './errors.js';
 import type { Register } from './register.js';
@@ -102,6 +101,8 @@ export async function openRegister(spec: string): Promise<Register> {
       };
       const algName = o.get('alg');
       const alg = algName ? algByName(algName) : SHA384;
+      // Loaded on demand: only the aa: backend needs the ttrpc client.
+      const { AaRegister } = await import('./aa.js');
       return new AaRegister(spec, address, alg, num('mr') ?? DEFAULT_SOFTWARE_MR_INDEX, num('pcr'));
     }
   }

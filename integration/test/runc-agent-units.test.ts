@@ -106,6 +106,20 @@ test('malformed specs name the field at fault', () => {
       /Rlimits\[0\]\.Type/,
     ],
     [{ ...kataSpec('/r', ['sh']), Process: { Args: 'sh' } }, /OCI\.Process\.Args: must be a list/],
+    [
+      {
+        ...kataSpec('/r', ['sh']),
+        Mounts: [{ destination: '/x', source: 'overlay', type: 'overlay', options: ['lowerdir=/etc'] }],
+      },
+      /OCI\.Mounts\[0\]\.type/,
+    ],
+    [
+      {
+        ...kataSpec('/r', ['sh']),
+        Linux: { Devices: [{ Path: '/dev/sda', Type: 'b', Major: 8, Minor: 0 }] },
+      },
+      /OCI\.Linux\.Devices\[0\]\.Path/,
+    ],
   ];
   for (const [spec, re] of cases) {
     assert.throws(

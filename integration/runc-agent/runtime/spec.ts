@@ -8,6 +8,30 @@ import { toRuntimeResources } from './spec-resources.js';
 export const DEFAULT_OCI_VERSION = '1.0.2-dev';
 /** Namespace types a spec may list. */
 const NAMESPACE_TYPES = new Set(['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup']);
+/**
+ * Mount types that create a new kernel filesystem and name no host path. Others (overlay, block
+ * filesystems) would name host paths or devices in their options: the guest's are not the host's.
+ */
+const VIRTUAL_MOUNT_TYPES = new Set([
+  'proc',
+  'sysfs',
+  'tmpfs',
+  'devpts',
+  'mqueue',
+  'cgroup',
+  'cgroup2',
+  'shm',
+]);
+/** Device nodes a container may list (runc's defaults): char major:minor by path. */
+const SAFE_DEVICES: Readonly<Record<string, string>> = {
+  '/dev/null': '1:3',
+  '/dev/zero': '1:5',
+  '/dev/full': '1:7',
+  '/dev/random': '1:8',
+  '/dev/urandom': '1:9',
+  '/dev/tty': '5:0',
+  '/dev/fuse': '10:229',
+};
 
 /** Sandbox facts the translation needs. */
 export interface SpecContext {
@@ -66,6 +90,12 @@ function toMount(m: Msg, path: string, paths: GuestPaths): Record<string, unknow
   const isBind = type === 'bind' || type === 'rbind' || options.includes('bind') || options.includes('rbind');
   // A bind source is a guest path: in the guest it names the VM's files, here the agent's root.
   if (isBind) source = paths.resolve(source, `${path}.source`);
+  else if (!VIRTUAL_MOUNT_TYPES.has(type)) {
+    throw invalidField(
+      `${path}.type`,
+      `${JSON.stringify(type)} mounts are not supported (bind or ${[...VIRTUAL_MOUNT_TYPES].join(', ')})`,
+    );
+  }
   return { destination, type: type || (isBind ? 'bind' : ''), source, options };
 }
 
@@ -89,8 +119,14 @@ function toLinux(l: Msg, path: string, ctx: SpecContext): Record<string, unknown
   const devices = msgs(l, 'Devices', path).map((d, i) => {
     const dp = `${path}.Devices[${i}]`;
     const devPath = str(d, 'Path', dp);
-    if (!devPath.startsWith('/dev/'))
-      throw invalidField(`${dp}.Path`, `${JSON.stringify(devPath)} must be under /dev`);
+    const id = `${num(d, 'Major', dp)}:${num(d, 'Minor', dp)}`;
+    // Guest devices are the VM's; on the host they would be the host's disks and consoles.
+    if (SAFE_DEVICES[devPath] !== id || str(d, 'Type', dp) !== 'c') {
+      throw invalidField(
+        `${dp}.Path`,
+        `device ${JSON.stringify(devPath)} (${id}) is not available to ward-runc-agent containers`,
+      );
+    }
     return {
       path: devPath,
       type: str(d, 'Type', dp),

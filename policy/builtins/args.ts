@@ -46,8 +46,12 @@ export function argNumber(name: string, args: readonly Value[], i: number): bigi
 /** Operand `i` as an integer; a non-integral number is a builtin error ("operand N must be integer"). */
 export function argInt(name: string, args: readonly Value[], i: number): bigint {
   const v = argNumber(name, args, i);
-  if (typeof v !== 'bigint')
-    throw builtinErr(name, `operand ${i + 1} must be integer number but got floating-point number`);
+  if (typeof v !== 'bigint') {
+    throw new BuiltinError(
+      'eval_type_error',
+      `${name}: operand ${i + 1} must be integer number but got floating-point number`,
+    );
+  }
   return v;
 }
 

@@ -37,7 +37,9 @@ function step(
   const seg = path[i]!;
   const go = (key: Value): boolean => {
     if (typeof key !== 'string') {
-      const b = base instanceof ObjectV ? base.get(key) : undefined;
+      // Base documents are JSON: OPA finds `data[2]` under the key "2".
+      let b = base instanceof ObjectV ? base.get(key) : undefined;
+      if (b === undefined && typeof key === 'bigint' && base instanceof ObjectV) b = base.getStr(key.toString());
       return b === undefined ? false : ev.walk(b, path, i + 1, f, k);
     }
     const child = node.children.get(key);
@@ -144,9 +146,11 @@ function computeNode(ev: Evaluator, node: RuleNode, base: Value | undefined): Va
   }
   const o = base instanceof ObjectV ? base.clone() : new ObjectV();
   for (const [name, child] of node.children) {
-    const cv = nodeValue(ev, child, base instanceof ObjectV ? base.getStr(name) : undefined);
+    // Where base data and rules define the same key, OPA keeps the base document's value.
+    const b = base instanceof ObjectV ? base.getStr(name) : undefined;
+    if (b !== undefined && !(b instanceof ObjectV)) continue;
+    const cv = nodeValue(ev, child, b);
     if (cv !== undefined) o.set(name, cv);
-    else o.delete(name);
   }
   for (const { rule, suffix } of node.dynamic) addDynamic(ev, o, rule, suffix);
   return o;
@@ -186,7 +190,7 @@ function insertAt(o: ObjectV, keys: readonly Value[], v: Value, r: Rule): void {
 function ruleValues(ev: Evaluator, r: Rule, f: Frame, out: Value[], onValue: (v: Value) => void): void {
   for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
     let found = false;
-    const constant = cur.value.t === 'val';
+    const constant = cur.value.t === 'val' && ev.earlyExit;
     const rule = cur;
     ev.evalBody(rule.body, 0, f, () =>
       ev.evalTerm(rule.value, f, (v) => {
@@ -249,7 +253,7 @@ export function evalFunction(
       for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
         let found = false;
         const rule = cur;
-        const constant = rule.value.t === 'val';
+        const constant = rule.value.t === 'val' && ev.earlyExit;
         bindArgs(0, () =>
           ev.evalBody(rule.body, 0, f, () =>
             ev.evalTerm(rule.value, f, (v) => {

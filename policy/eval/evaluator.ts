@@ -17,6 +17,8 @@ export interface EvalOptions {
   readonly strictBuiltinErrors: boolean;
   readonly limits: EvalLimits;
   readonly nowNs: bigint;
+  /** See {@link Evaluator.earlyExit}. */
+  readonly earlyExit?: boolean;
 }
 
 /** Evaluates bodies against one compiled policy, data and input: one instance per evaluation. */
@@ -33,6 +35,11 @@ export class Evaluator implements WithState {
   /** `with f as g` replacements, keyed by builtin name or `data.` function path. */
   mocks: Map<string, Mock> | null = null;
   readonly prints: string[] = [];
+  /**
+   * Stop a constant-valued rule or function at its first solution. Off by default: regorus (the
+   * kata-agent's engine) enumerates every solution, and Kata policies' prints depend on it.
+   */
+  readonly earlyExit: boolean;
   steps = 0;
   depth = 0;
   private readonly deadline: number;
@@ -45,6 +52,7 @@ export class Evaluator implements WithState {
     readonly opts: EvalOptions,
   ) {
     this.input = opts.input;
+    this.earlyExit = opts.earlyExit === true;
     this.deadline = Date.now() + opts.limits.maxMillis;
     const cache = new Map<string, unknown>();
     this.ctx = {
@@ -278,11 +286,19 @@ export class Evaluator implements WithState {
       }
       case 'ref':
         return this.evalRef(t, f, k);
-      case 'arr':
+      case 'arr': {
+        const c = constantOf(t);
+        if (c !== undefined) return k(c);
         return this.evalItems(t.items, 0, [], f, (xs) => k(xs));
-      case 'set':
+      }
+      case 'set': {
+        const c = constantOf(t);
+        if (c !== undefined) return k(c);
         return this.evalItems(t.items, 0, [], f, (xs) => k(SetV.from(xs)));
+      }
       case 'obj': {
+        const c = constantOf(t);
+        if (c !== undefined) return k(c);
         const flat: Term[] = [];
         for (const [a, b] of t.items) flat.push(a, b);
         return this.evalItems(flat, 0, [], f, (xs) => {
@@ -324,11 +340,34 @@ export class Evaluator implements WithState {
 
   /** Evaluates terms left to right (each may have several values). */
   evalItems(items: readonly Term[], i: number, acc: Value[], f: Frame, k: (xs: Value[]) => boolean): boolean {
-    if (i === items.length) return k(acc.slice());
-    return this.evalTerm(items[i]!, f, (v) => {
+    // Single-valued items are taken in a loop, so long literals do not deepen the stack.
+    for (; i < items.length; i++) {
+      const v = this.simpleValue(items[i]!, f);
+      if (v === undefined) break;
       acc[i] = v;
-      return this.evalItems(items, i + 1, acc, f, k);
+    }
+    if (i === items.length) return k(acc.slice());
+    const at = i;
+    return this.evalTerm(items[at]!, f, (v) => {
+      acc[at] = v;
+      return this.evalItems(items, at + 1, acc, f, k);
     });
+  }
+
+  /** The value of a term that has exactly one value without evaluation work, else undefined. */
+  simpleValue(t: Term, f: Frame): Value | undefined {
+    switch (t.t) {
+      case 'val':
+        return t.v;
+      case 'var':
+        return t.slot >= 0 ? f[t.slot] : undefined;
+      case 'arr':
+      case 'set':
+      case 'obj':
+        return constantOf(t);
+      default:
+        return undefined;
+    }
   }
 
   private evalRef(t: Extract<Term, { t: 'ref' }>, f: Frame, k: VCont): boolean {
@@ -475,4 +514,36 @@ export function lookup(v: Value, key: Value): Value | undefined {
   if (v instanceof ObjectV) return typeof key === 'string' ? v.getStr(key) : v.get(key);
   if (v instanceof SetV) return v.has(key) ? key : undefined;
   return undefined;
+}
+
+const constants = new WeakMap<Term, Value | null>();
+
+/** The value of a composite literal without variables or calls (computed once per term). */
+export function constantOf(t: Term): Value | undefined {
+  const hit = constants.get(t);
+  if (hit !== undefined) return hit === null ? undefined : hit;
+  let v: Value | null = null;
+  const all = (ts: readonly Term[]): Value[] | null => {
+    const out: Value[] = [];
+    for (const x of ts) {
+      const c = x.t === 'val' ? x.v : x.t === 'arr' || x.t === 'set' || x.t === 'obj' ? constantOf(x) : undefined;
+      if (c === undefined) return null;
+      out.push(c);
+    }
+    return out;
+  };
+  if (t.t === 'arr') v = all(t.items);
+  else if (t.t === 'set') {
+    const xs = all(t.items);
+    v = xs === null ? null : SetV.from(xs);
+  } else if (t.t === 'obj') {
+    const xs = all(t.items.flat());
+    if (xs !== null) {
+      const o = new ObjectV();
+      for (let i = 0; i < xs.length; i += 2) o.set(xs[i]!, xs[i + 1]!);
+      v = o;
+    }
+  }
+  constants.set(t, v);
+  return v === null ? undefined : v;
 }

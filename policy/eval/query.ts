@@ -79,7 +79,8 @@ export function runQuery(
   } catch (err) {
     if (err instanceof PolicyError) throw err;
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
-      throw new PolicyError('eval_limit_error', 'evaluation exceeded the stack depth', undefined, {
+      if (process.env.WARD_DEBUG) console.error(err);
+      throw new PolicyError("eval_limit_error", "evaluation exceeded the stack depth", undefined, {
         cause: err,
       });
     }

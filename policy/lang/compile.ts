@@ -28,6 +28,8 @@ export function compileModules(modules: readonly Module[], registry: BuiltinRegi
     }
   }
   const tree = new RuleTree();
+  // A package exists (as an empty object) even when it has no rules.
+  for (const m of modules) tree.node(m.pkg);
   for (const m of modules) {
     const imports = new Map<string, readonly string[]>();
     for (const i of m.imports) imports.set(i.alias, refToPath(i.path)!);

@@ -28,7 +28,8 @@ export class PolicyError extends Error {
   /** Where in the policy the error arose, when known. */
   readonly location: Loc | undefined;
   constructor(code: PolicyErrorCode, message: string, location?: Loc, options?: { cause?: unknown }) {
-    super(location === undefined ? message : `${fmtLoc(location)}: ${message}`, options);
+    // OPA's error text: `<file:row:col>: <code>: <message>`.
+    super(location === undefined ? `${code}: ${message}` : `${fmtLoc(location)}: ${code}: ${message}`, options);
     this.name = 'PolicyError';
     this.code = code;
     this.location = location;

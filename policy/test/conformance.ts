@@ -54,7 +54,7 @@ export function runCase(c: ConformanceCase): string | null {
     now: () => 1_700_000_000_000_000_000n,
   });
   try {
-    c.modules.forEach((m, i) => {
+    (c.modules ?? []).forEach((m, i) => {
       engine.addPolicy(`mod${i}.rego`, m);
     });
     if (c.data !== undefined && c.data !== null) engine.addData(fromJs(c.data));

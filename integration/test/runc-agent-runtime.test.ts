@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type AgentError, Sandbox } from '../runc-agent/runtime/index.js';
 import { addRootfs, kataSpec, makeRoot, mountsUnder, runcList, skipReason } from './runc-agent-fixtures.js';
@@ -98,4 +99,38 @@ test('runtime: a terminal init process gets its console size; its exit code is k
   assert.equal(await readAll('c4', '', true), '', 'a terminal has no separate stderr');
   assert.equal(await sb.waitProcess('c4', ''), 5);
   await sb.removeContainer('c4', 0);
+});
+
+test('runtime: RemoveContainer answers DEADLINE_EXCEEDED when clean-up outlasts its timeout', {
+  skip,
+}, async () => {
+  // A runc whose `delete` is slow stands in for a container that will not go away in time.
+  const dir = makeRoot('slow');
+  const wrapper = join(dir, 'slow-runc');
+  writeFileSync(
+    wrapper,
+    '#!/bin/sh\ncase " $* " in *" delete "*) sleep 3;; esac\nexec /usr/sbin/runc "$@"\n',
+    { mode: 0o755 },
+  );
+  const slow = Sandbox.open({ root: dir, runc: wrapper });
+  try {
+    await slow.createSandbox({ sandbox_id: 'slow' });
+    const rootfs = addRootfs(dir, 's1');
+    await slow.createContainer({
+      container_id: 's1',
+      exec_id: 's1',
+      OCI: kataSpec(rootfs, ['sleep', '1000']),
+    });
+    await slow.startContainer('s1');
+    await assert.rejects(
+      slow.removeContainer('s1', 1),
+      (e: AgentError) => e.kind === 'DEADLINE_EXCEEDED' && /s1/.test(e.message),
+    );
+    await slow.destroy();
+    assert.deepEqual(runcList(dir), []);
+    assert.deepEqual(mountsUnder(dir), []);
+  } finally {
+    slow.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -82,6 +82,12 @@ export function verifySigstoreBundle(
       ctlogThreshold: trust.thresholds.ctlog,
       timestampThreshold: trust.thresholds.timestamp,
     });
+    const withCertificate = bundle.verificationMaterial.content.$case !== 'publicKey';
+    // @sigstore/verify checks a certificate chain only at the bundle's verified timestamps: with
+    // none, nothing would tie the certificate to the trusted root.
+    if (withCertificate && trust.thresholds.timestamp < 1) {
+      throw sigError('certificate bundles need sigstore_timestamp_threshold >= 1');
+    }
     const isDsse = bundle.content.$case === 'dsseEnvelope';
     if (!isDsse && !payload) throw sigError('message-signature bundle without its payload');
     signer = verifier.verify(toSignedEntity(bundle, isDsse ? undefined : Buffer.from(payload!)));

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -233,4 +241,184 @@ test('signatures directory: verified, unsigned, bad and skip-listed images (skip
       'sigstore_tlog_threshold = 0\nsigstore_ctlog_threshold = 0\nsigstore_timestamp_threshold = 0',
   );
   assert.equal((await checkImageSignature(IMAGE, lax.signatures)).status, 'verified');
+});
+
+/** A CA, a code-signing leaf (SAN email) and a TSA, made with the openssl CLI; null without it. */
+function makePki(dir: string): { caDer: string; leafDer: string; tsaDer: string; leafKey: KeyObject } | null {
+  const ossl = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  };
+  mkdirSync(dir, { recursive: true });
+  try {
+    ossl('version');
+  } catch {
+    return null;
+  }
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  ossl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ward-test-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  );
+  const issue = (name: string, ext: string): void => {
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=ward-test-${name}`);
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    );
+  };
+  issue(
+    'leaf',
+    'subjectAltName=email:release@acme.example\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n',
+  );
+  issue('tsa', 'extendedKeyUsage=critical,timeStamping\nkeyUsage=critical,digitalSignature\n');
+  const der = (f: string): string => new X509Certificate(readFileSync(join(dir, f))).raw.toString('base64');
+  return {
+    caDer: der('ca.pem'),
+    leafDer: der('leaf.pem'),
+    tsaDer: der('tsa.pem'),
+    leafKey: createPrivateKey(readFileSync(join(dir, 'leaf.key'))),
+  };
+}
+
+/** An RFC 3161 TimeStampResp over `data` from the openssl TSA. */
+function timestamp(dir: string, data: Buffer): string {
+  writeFileSync(
+    join(dir, 'tsa.cnf'),
+    '[tsa]\ndefault_tsa = t\n[t]\nserial = ./tsaserial\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\n' +
+      'accuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n',
+  );
+  writeFileSync(join(dir, 'tsaserial'), '01\n');
+  writeFileSync(join(dir, 'sig.bin'), data);
+  const run = (...a: string[]): void => {
+    execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
+  };
+  run('ts', '-query', '-data', 'sig.bin', '-sha256', '-cert', '-out', 'q.tsq');
+  run(
+    'ts',
+    '-reply',
+    '-config',
+    'tsa.cnf',
+    '-queryfile',
+    'q.tsq',
+    '-signer',
+    'tsa.pem',
+    '-inkey',
+    'tsa.key',
+    '-out',
+    'r.tsr',
+  );
+  return readFileSync(join(dir, 'r.tsr')).toString('base64');
+}
+
+test('sigstore bundle: certificate (keyless-style) bundle with an RFC 3161 timestamp verifies offline; subject is the SAN', (t) => {
+  const dir = join(tmp, 'pki');
+  const pki = makePki(dir);
+  if (!pki) return t.skip('openssl CLI not installed');
+  const type = 'application/vnd.in-toto+json';
+  const body = Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'app', digest: { sha256: DIGEST.slice(7) } }],
+      predicateType: 'p',
+      predicate: {},
+    }),
+  );
+  const sig = sign(
+    'sha256',
+    Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${body.length} `), body]),
+    pki.leafKey,
+  );
+  const bundle = {
+    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    verificationMaterial: {
+      certificate: { rawBytes: pki.leafDer },
+      tlogEntries: [],
+      timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp: timestamp(dir, sig) }] },
+    },
+    dsseEnvelope: {
+      payload: body.toString('base64'),
+      payloadType: type,
+      signatures: [{ sig: sig.toString('base64'), keyid: '' }],
+    },
+  };
+  const authority = (cn: string, chain: string[]) => ({
+    subject: { organization: 'ward', commonName: cn },
+    uri: `https://${cn}.example`,
+    certChain: { certificates: chain.map((rawBytes) => ({ rawBytes })) },
+    validFor: { start: '2020-01-01T00:00:00Z' },
+  });
+  const root = {
+    ...TRUSTED_ROOT,
+    certificateAuthorities: [authority('ca', [pki.caDer])],
+    timestampAuthorities: [authority('tsa', [pki.tsaDer, pki.caDer])],
+  };
+  const trust = { trustedRoot: root, publicKeys: [], thresholds: { tlog: 0, ctlog: 0, timestamp: 1 } };
+  assert.deepEqual(verifySigstoreBundle(IMAGE, bundle, undefined, trust), {
+    subject: 'release@acme.example',
+  });
+  // Without the TSA in the trusted root, or the CA, or with no timestamp required: refused.
+  assert.throws(
+    () =>
+      verifySigstoreBundle(IMAGE, bundle, undefined, {
+        ...trust,
+        trustedRoot: { ...root, timestampAuthorities: [] },
+      }),
+    isSigError,
+  );
+  assert.throws(
+    () =>
+      verifySigstoreBundle(IMAGE, bundle, undefined, {
+        ...trust,
+        trustedRoot: { ...root, certificateAuthorities: [] },
+      }),
+    isSigError,
+  );
+  assert.throws(
+    () =>
+      verifySigstoreBundle(IMAGE, bundle, undefined, {
+        ...trust,
+        thresholds: { tlog: 0, ctlog: 0, timestamp: 0 },
+      }),
+    /timestamp_threshold/,
+  );
+  // Default thresholds also want a transparency-log entry and an SCT.
+  assert.throws(
+    () =>
+      verifySigstoreBundle(IMAGE, bundle, undefined, {
+        ...trust,
+        thresholds: { tlog: 1, ctlog: 1, timestamp: 1 },
+      }),
+    isSigError,
+  );
+  assert.throws(
+    () => verifySigstoreBundle({ ...IMAGE, imageDigest: OTHER }, bundle, undefined, trust),
+    /no subject/,
+  );
 });

@@ -2,7 +2,7 @@ import type { Value } from '../value/index.js';
 import { argArray, argNumber } from './args.js';
 import type { BuiltinRegistry } from './registry.js';
 
-/** Registers `array.concat array.slice array.reverse`. */
+/** Registers `array.concat array.slice array.flatten array.reverse`. */
 export function registerArrays(r: BuiltinRegistry): void {
   r.register({
     name: 'array.concat',
@@ -22,6 +22,18 @@ export function registerArrays(r: BuiltinRegistry): void {
       const s = clamp(1);
       const e = clamp(2);
       return s >= e ? [] : a.slice(s, e);
+    },
+  });
+  r.register({
+    name: 'array.flatten',
+    arity: 1,
+    impl: (args) => {
+      const out: Value[] = [];
+      for (const x of argArray('array.flatten', args, 0)) {
+        if (Array.isArray(x)) out.push(...x);
+        else out.push(x);
+      }
+      return out;
     },
   });
   r.register({

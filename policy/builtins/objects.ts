@@ -19,16 +19,19 @@ export function mergeUnion(a: ObjectV, b: ObjectV): ObjectV {
   return out;
 }
 
+function nestedSubset(sup: Value, sub: Value): boolean {
+  const bothObjects = sup instanceof ObjectV && sub instanceof ObjectV;
+  const bothSets = sup instanceof SetV && sub instanceof SetV;
+  const bothArrays = Array.isArray(sup) && Array.isArray(sub);
+  return bothObjects || bothSets || bothArrays ? subset(sup, sub) : equal(sup, sub);
+}
+
+/** OPA's `object.subset`: recursive for objects, membership for sets, contiguous slice for arrays. */
 function subset(sup: Value, sub: Value): boolean {
   if (sup instanceof ObjectV && sub instanceof ObjectV) {
     for (const [k, v] of sub.rawEntries()) {
       const x = sup.get(k);
-      if (x === undefined) return false;
-      if (x instanceof ObjectV && v instanceof ObjectV) {
-        if (!subset(x, v)) return false;
-      } else if (!equal(x, v)) {
-        if (!(x instanceof SetV && v instanceof SetV && subset(x, v))) return false;
-      }
+      if (x === undefined || !nestedSubset(x, v)) return false;
     }
     return true;
   }
@@ -43,9 +46,11 @@ function subset(sup: Value, sub: Value): boolean {
     }
     return false;
   }
-  if (Array.isArray(sup) && sub instanceof SetV)
-    return sub.values().every((x) => sup.some((y) => equal(x, y)));
-  throw typeErr('object.subset', 0, ['object', 'set', 'array'], sup);
+  if (Array.isArray(sup) && sub instanceof SetV) return sub.values().every((x) => sup.some((y) => equal(x, y)));
+  if (!(sup instanceof ObjectV || sup instanceof SetV || Array.isArray(sup))) {
+    throw typeErr('object.subset', 0, ['object', 'set', 'array'], sup);
+  }
+  throw typeErr('object.subset', 1, sup instanceof ObjectV ? 'object' : sup instanceof SetV ? 'set' : ['array', 'set'], sub);
 }
 
 /** Registers `object.keys union union_n remove filter subset`. */
@@ -98,9 +103,6 @@ export function registerObjects(r: BuiltinRegistry): void {
   r.register({
     name: 'object.subset',
     arity: 2,
-    impl: ([a, b]) => {
-      if (a instanceof ObjectV && !(b instanceof ObjectV)) throw typeErr('object.subset', 1, 'object', b!);
-      return subset(a!, b!);
-    },
+    impl: ([a, b]) => subset(a!, b!),
   });
 }

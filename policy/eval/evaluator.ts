@@ -465,7 +465,8 @@ export class Evaluator implements WithState {
     } catch (err) {
       if (err instanceof PolicyError) throw err;
       if (err instanceof BuiltinError) {
-        if (err.code === 'eval_type_error' || this.opts.strictBuiltinErrors) {
+        // OPA swallows builtin type errors too unless builtin errors are strict.
+        if (this.opts.strictBuiltinErrors) {
           throw new PolicyError(err.code, err.message, loc, { cause: err });
         }
         return false;

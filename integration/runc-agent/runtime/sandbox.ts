@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { mountsUnder, unmountAll } from '../../sys/index.js';
 import { containerCgroupPath, removeCgroup, sandboxCgroupPath } from './cgroups.js';
@@ -7,25 +7,29 @@ import { copyFileChunk } from './copy-file.js';
 import { AgentError, asAgentError, containerNotFound, invalidField } from './errors.js';
 import { bool, type Msg, msg, msgs, str, strings } from './fields.js';
 import { checkId } from './ids.js';
+import type { AgentLogger } from './logger.js';
 import { createSharedNamespaces, removeSharedNamespaces, type SharedNamespaces } from './namespaces.js';
 import { OomWatcher } from './oom.js';
 import { GuestPaths, KATA_GUEST_SHARE_DIR } from './paths.js';
 import { ContainerProcess } from './process.js';
+import {
+  consoleSize,
+  execProcess,
+  type ProcessDeps,
+  readOutput,
+  readPid,
+  resizeTerminal,
+  signalProcess,
+  waitProcess,
+} from './processes.js';
 import { Reaper } from './reaper.js';
 import { DEFAULT_RUNC, Runc } from './runc.js';
 import { toRuntimeSpec } from './spec.js';
-import { toRuntimeProcess } from './spec-process.js';
 import { toRuntimeResources } from './spec-resources.js';
 import { clearState, loadState, type PersistedSandbox, saveState } from './state.js';
 import { toCgroupStats } from './stats.js';
 import { type ProcessIo, pipeIo, terminalIo } from './stdio.js';
 import { addStorage, removeStorage, type StorageRecord } from './storage.js';
-
-/** The logging the runtime does (pino's call shape). */
-export interface AgentLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 /** Options of {@link Sandbox.open}. */
 export interface SandboxOptions {
@@ -36,8 +40,6 @@ export interface SandboxOptions {
 }
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$/;
-const SIGNAL_MAX = 64;
-const WINSIZE_MAX = 0xffff;
 const SILENT: AgentLogger = { info: () => undefined, warn: () => undefined };
 
 /**
@@ -50,6 +52,7 @@ export class Sandbox {
   readonly paths: GuestPaths;
   readonly #runc: Runc;
   readonly #log: AgentLogger;
+  readonly #deps: ProcessDeps;
   readonly #reaper = Reaper.shared();
   readonly #oom = new OomWatcher();
   readonly #containers = new Map<string, Container>();
@@ -70,6 +73,12 @@ export class Sandbox {
     mkdirSync(join(this.paths.private, 'log'), { recursive: true });
     mkdirSync(join(this.paths.private, 'c'), { recursive: true });
     this.#runc = new Runc(this.paths.runcRoot, join(this.paths.private, 'log'), opts.runc ?? DEFAULT_RUNC);
+    this.#deps = {
+      runc: this.#runc,
+      reaper: this.#reaper,
+      consoleDir: join(this.paths.private, 'c'),
+      log: this.#log,
+    };
     this.#id = `ward-${basename(this.paths.root)}`;
   }
 
@@ -195,7 +204,7 @@ export class Sandbox {
       mkdirSync(bundle, { recursive: true });
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec.config));
       const size = consoleSize(spec.config);
-      io = spec.terminal ? terminalIo(join(this.paths.private, 'c'), size) : pipeIo();
+      io = spec.terminal ? terminalIo(this.#deps.consoleDir, size) : pipeIo();
       const pidFile = join(bundle, 'init.pid');
       await this.#runc.create(cid, bundle, pidFile, io.runcStdio, io.consoleSocket);
       created = true;
@@ -277,89 +286,37 @@ export class Sandbox {
 
   /** ExecProcess: `runc exec --detach` of the request's process. */
   async execProcess(req: Msg): Promise<void> {
-    const cid = str(req, 'container_id', 'ExecProcessRequest');
-    const c = this.#container(cid);
-    const eid = checkId('exec_id', str(req, 'exec_id', 'ExecProcessRequest'));
-    if (c.hasProcess(eid))
-      throw new AgentError(
-        'ALREADY_EXISTS',
-        `process ${JSON.stringify(eid)} already exists in container ${JSON.stringify(cid)}`,
-      );
-    c.require('ExecProcess', 'running');
-    const proc = toRuntimeProcess(msg(req, 'process', 'ExecProcessRequest'), 'process');
-    const file = join(c.bundle, `exec-${eid}.json`);
-    writeFileSync(file, JSON.stringify(proc));
-    const pidFile = join(c.bundle, `exec-${eid}.pid`);
-    const size = consoleSize({ process: proc });
-    const io = proc['terminal'] === true ? terminalIo(join(this.paths.private, 'c'), size) : pipeIo();
-    try {
-      await this.#runc.exec(cid, file, pidFile, io.runcStdio, io.consoleSocket);
-      await io.attach();
-    } catch (err) {
-      io.abort();
-      throw asAgentError(err, `ExecProcess ${cid}/${eid}`);
-    } finally {
-      rmSync(file, { force: true });
-    }
-    const pid = readPid(pidFile);
-    rmSync(pidFile, { force: true });
-    const p = new ContainerProcess(cid, eid, pid, false, io, this.#reaper.watch(pid));
-    p.started();
-    c.addExec(p);
-    this.#log.info({ container: cid, exec: eid, pid }, 'process started');
+    return execProcess(this.#container(str(req, 'container_id', 'ExecProcessRequest')), req, this.#deps);
   }
 
   /** SignalProcess: to one process, or (empty exec id) to every process of the container. */
   async signalProcess(cid: string, eid: string, signal: number): Promise<void> {
-    if (!Number.isInteger(signal) || signal < 0 || signal > SIGNAL_MAX)
-      throw invalidField('signal', `${signal} is not a signal number`);
-    const c = this.#container(cid);
-    const p = c.process(eid);
-    if (eid === '' && c.state !== 'stopped') {
-      await this.#runc
-        .kill(cid, signal, true)
-        .catch((e) => Promise.reject(asAgentError(e, `SignalProcess ${cid}`)));
-      return;
-    }
-    p.signal(signal);
+    await signalProcess(this.#container(cid), eid, signal, this.#runc);
   }
 
   /** WaitProcess: blocks until the process exits; its exit code (128 + n for signal n). */
   async waitProcess(cid: string, eid: string): Promise<number> {
-    const c = this.#container(cid);
-    const p = c.process(eid);
-    const status = await p.wait();
-    p.waited = true;
-    if (!p.init && p.drained) c.forgetExec(p.execId);
-    return status.code;
+    return waitProcess(this.#container(cid), eid);
   }
 
   /** ReadStdout / ReadStderr: blocks until data; empty at EOF. */
   async readOutput(cid: string, eid: string, len: number, stderr: boolean): Promise<Buffer> {
-    const c = this.#container(cid);
-    const p = c.process(eid);
-    // A terminal has one stream, served as stdout; ReadStderr ends at once instead of stealing it.
-    if (stderr && p.io.terminal) return Buffer.alloc(0);
-    const data = await p.output(stderr).read(len);
-    if (data.length === 0 && !p.init && p.waited && p.drained) c.forgetExec(p.execId);
-    return data;
+    return readOutput(this.#container(cid), eid, len, stderr);
   }
 
   /** WriteStdin: the number of bytes written. */
-  writeStdin(cid: string, eid: string, data: Buffer): Promise<number> {
+  async writeStdin(cid: string, eid: string, data: Buffer): Promise<number> {
     return this.#container(cid).process(eid).io.write(data);
   }
 
   /** CloseStdin. */
-  closeStdin(cid: string, eid: string): Promise<void> {
+  async closeStdin(cid: string, eid: string): Promise<void> {
     return this.#container(cid).process(eid).io.closeStdin();
   }
 
   /** TtyWinResize. */
   resizeTerminal(cid: string, eid: string, rows: number, cols: number): void {
-    if (rows > WINSIZE_MAX || cols > WINSIZE_MAX)
-      throw invalidField(rows > WINSIZE_MAX ? 'row' : 'column', `must be at most ${WINSIZE_MAX}`);
-    this.#container(cid).process(eid).io.resize(rows, cols);
+    resizeTerminal(this.#container(cid), eid, rows, cols);
   }
 
   /** PauseContainer. */
@@ -453,16 +410,4 @@ export class Sandbox {
     mkdirSync(etc, { recursive: true });
     writeFileSync(join(etc, 'resolv.conf'), `${dns.join('\n')}\n`);
   }
-}
-
-function readPid(file: string): number {
-  const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-  if (!Number.isInteger(pid) || pid <= 0) throw new AgentError('INTERNAL', `bad pid file ${file}`);
-  return pid;
-}
-
-function consoleSize(config: Record<string, unknown>): { rows: number; cols: number } | undefined {
-  const p = config['process'] as { consoleSize?: { height: number; width: number } } | undefined;
-  const cs = p?.consoleSize;
-  return cs ? { rows: cs.height, cols: cs.width } : undefined;
 }

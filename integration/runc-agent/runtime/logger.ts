@@ -1,0 +1,5 @@
+/** The logging the runtime does (pino's call shape, so a pino logger fits as is). */
+export interface AgentLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}

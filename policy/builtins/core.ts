@@ -55,6 +55,7 @@ export function registerCore(r: BuiltinRegistry): void {
   });
   // The evaluator formats and records print's operands itself (undefined operands included).
   r.register({ name: 'print', arity: -1, impl: () => true });
+  r.register({ name: 'internal.template_string', arity: -1, impl: () => null });
   r.register({
     name: 'walk',
     arity: 1,

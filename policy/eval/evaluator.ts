@@ -2,6 +2,7 @@ import { type BuiltinContext, BuiltinError, type BuiltinRegistry, checkArgs } fr
 import type { Body, Expr, Term, With } from '../lang/ast.js';
 import { DATA_SLOT, INPUT_SLOT } from '../lang/ast.js';
 import { objectPairs } from '../lang/compile-order.js';
+import { TEMPLATE_STRING } from '../lang/parser-expr.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
@@ -416,6 +417,7 @@ export class Evaluator implements WithState {
     if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
     const name = target.kind === 'builtin' ? target.name : `data.${target.path.join('.')}`;
     if (target.kind === 'builtin' && name === 'print') return this.evalPrint(args, f, k, t.loc);
+    if (target.kind === 'builtin' && name === TEMPLATE_STRING) return k(this.formatParts(args, f, false).join(''));
     const mock = this.mocks?.get(name);
     return this.evalItems(args, 0, [], f, (vs) => {
       if (mock !== undefined) return this.callMock(mock, vs, t, k);
@@ -482,18 +484,28 @@ export class Evaluator implements WithState {
     return result === undefined ? false : k(result);
   }
 
-  private evalPrint(args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
+  /** Formats operands like `print`: undefined ones as `<undefined>`, strings raw. */
+  private formatParts(args: readonly Term[], f: Frame, all: boolean): string[] {
     const parts: string[] = [];
     for (const a of args) {
       const vals: Value[] = [];
       try {
-        this.evalTerm(a, f, (v) => (vals.push(v), false));
+        this.evalTerm(a, f, (v) => {
+          vals.push(v);
+          return !all;
+        });
       } catch (err) {
-        if (!(err instanceof PolicyError) || err.code === 'eval_limit_error') throw err;
+        if (!(err instanceof PolicyError) || err.code === 'eval_limit_error' || err.code === 'eval_cancel_error') {
+          throw err;
+        }
       }
       parts.push(vals.length === 0 ? '<undefined>' : vals.map(formatPrintValue).join(', '));
     }
-    this.prints.push(`${loc.file}:${loc.row}: ${parts.join(' ')}`);
+    return parts;
+  }
+
+  private evalPrint(args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
+    this.prints.push(`${loc.file}:${loc.row}: ${this.formatParts(args, f, true).join(' ')}`);
     return k(true);
   }
 

@@ -59,6 +59,7 @@ export function callArity(registry: BuiltinRegistry, funcs: ReadonlyMap<string, 
 
 /** Compiles one rule and its else chain. */
 export function compileRule(rule: Rule, ctx: ModuleContext): Rule {
+  rule = liftComputedArgs(rule);
   const counter = { n: 0 };
   const scope = new Scope(null, counter, ctx);
   const slotNames = new Map<number, string>();
@@ -176,3 +177,32 @@ export function orderNested(
 }
 
 export { termVarNames };
+
+function isPattern(t: Term): boolean {
+  if (t.t === 'var' || t.t === 'val') return true;
+  if (t.t === 'arr') return t.items.every(isPattern);
+  if (t.t === 'obj') return t.items.every(([k, v]) => k.t === 'val' && isPattern(v));
+  return false;
+}
+
+/**
+ * Function arguments that must be computed (`f($"{x}")`, `f(a + 1)`) become fresh variables
+ * unified in the body, as OPA rewrites them, so the body can bind what they read.
+ */
+function liftComputedArgs(rule: Rule): Rule {
+  if (rule.args === null || rule.args.every(isPattern)) return rule;
+  const lifted: Expr[] = [];
+  const args = rule.args.map((a, i) => {
+    if (isPattern(a)) return a;
+    const v: Term = { t: 'var', name: `$arg${i}`, slot: -1, loc: a.loc };
+    lifted.push({ k: 'unify', a: v, b: a, neg: false, with: [], loc: a.loc, assign: false });
+    return v;
+  });
+  const withBody = (r: Rule): Rule => ({
+    ...r,
+    args,
+    body: [...lifted, ...r.body],
+    elseRule: r.elseRule === null ? null : withBody(r.elseRule),
+  });
+  return withBody(rule);
+}

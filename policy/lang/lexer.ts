@@ -1,5 +1,5 @@
 import { type Loc, PolicyError } from './errors.js';
-import { PUNCTUATION, type Token } from './tokens.js';
+import { type LexBase, PUNCTUATION, type TemplatePart, type Token } from './tokens.js';
 
 /** Source size limits, as the kata-agent applies them to a policy before parsing. */
 export interface SourceLimits {
@@ -61,13 +61,13 @@ const IDENT_REST = /[A-Za-z0-9_]/;
 const NUMBER = /(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
 /** Splits Rego source into tokens. */
-export function lex(file: string, src: string): Token[] {
+export function lex(file: string, src: string, base: LexBase = { row: 1, col: 1 }): Token[] {
   const out: Token[] = [];
   let i = 0;
-  let row = 1;
+  let row = base.row;
   let lineStart = 0;
   let nl = true;
-  const loc = (p: number): Loc => ({ file, row, col: p - lineStart + 1 });
+  const loc = (p: number): Loc => ({ file, row, col: p - lineStart + (row === base.row ? base.col : 1) });
   const fail = (p: number, msg: string): never => {
     throw new PolicyError('rego_parse_error', msg, loc(p));
   };
@@ -104,6 +104,11 @@ export function lex(file: string, src: string): Token[] {
     } else if (c === '"') {
       const [text, j] = lexString(src, i, (p, m) => fail(p, m));
       out.push({ kind: 'string', text, loc: loc(i), nl, pos: i, end: j });
+      i = j;
+    } else if (c === '$' && src[i + 1] === '"') {
+      const start = loc(i);
+      const [parts, j] = lexTemplate(src, i + 2, (p) => ({ row: row + countNl(src, i, p), col: colAt(src, p, lineStart, row === base.row ? base.col : 1) }), (p, m) => fail(p, m));
+      out.push({ kind: 'template', text: '', loc: start, nl, pos: i, end: j, parts });
       i = j;
     } else if (c === '`') {
       const j = src.indexOf('`', i + 1);
@@ -175,5 +180,96 @@ function lexString(src: string, i: number, fail: (p: number, m: string) => never
       default:
         fail(j - 2, `bad escape \\${e ?? ''}`);
     }
+  }
+}
+
+function countNl(src: string, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) if (src[k] === '\n') n++;
+  return n;
+}
+
+function colAt(src: string, p: number, lineStart: number, firstCol: number): number {
+  const nl = src.lastIndexOf('\n', p - 1);
+  return nl < lineStart ? p - lineStart + firstCol : p - nl;
+}
+
+/** Index just past the string, raw string or template starting at `i` (for skipping). */
+function skipQuoted(src: string, i: number, fail: (p: number, m: string) => never): number {
+  if (src[i] === '`') {
+    const j = src.indexOf('`', i + 1);
+    if (j < 0) fail(i, 'unterminated raw string');
+    return j + 1;
+  }
+  const open = src[i] === '$' ? i + 1 : i;
+  let j = open + 1;
+  for (;;) {
+    if (j >= src.length || src[j] === '\n') fail(i, 'unterminated string');
+    const c = src[j]!;
+    if (c === '\\') j += 2;
+    else if (c === '"') return j + 1;
+    else if (src[i] === '$' && c === '{') j = skipExpr(src, j + 1, fail) + 1;
+    else j++;
+  }
+}
+
+/** Index of the `}` closing a template expression that starts at `i`. */
+function skipExpr(src: string, i: number, fail: (p: number, m: string) => never): number {
+  let depth = 0;
+  let j = i;
+  for (;;) {
+    if (j >= src.length) fail(i, 'unterminated template expression');
+    const c = src[j]!;
+    if (c === '"' || c === '`' || (c === '$' && src[j + 1] === '"')) j = skipQuoted(src, j, fail);
+    else if (c === '{') {
+      depth++;
+      j++;
+    } else if (c === '}') {
+      if (depth === 0) return j;
+      depth--;
+      j++;
+    } else j++;
+  }
+}
+
+/** Lexes the body of `$"..."` from just after the opening quote. */
+function lexTemplate(
+  src: string,
+  i: number,
+  at: (p: number) => { row: number; col: number },
+  fail: (p: number, m: string) => never,
+): [TemplatePart[], number] {
+  const parts: TemplatePart[] = [];
+  let lit = '';
+  let j = i;
+  for (;;) {
+    if (j >= src.length || src[j] === '\n') fail(i, 'unterminated template string');
+    const c = src[j]!;
+    if (c === '"') {
+      if (lit !== '') parts.push({ lit });
+      return [parts, j + 1];
+    }
+    if (c === '{') {
+      if (lit !== '') parts.push({ lit });
+      lit = '';
+      const end = skipExpr(src, j + 1, fail);
+      const p = at(j + 1);
+      parts.push({ src: src.slice(j + 1, end), row: p.row, col: p.col });
+      j = end + 1;
+      continue;
+    }
+    if (c === '\\' && src[j + 1] === '{') {
+      lit += '{';
+      j += 2;
+      continue;
+    }
+    if (c === '\\') {
+      const [s] = lexString(`"${src.slice(j, j + (src[j + 1] === 'u' ? 6 : 2))}"`, 0, () => fail(j, 'bad escape'));
+      lit += s;
+      j += src[j + 1] === 'u' ? 6 : 2;
+      continue;
+    }
+    lit += c;
+    j++;
   }
 }

@@ -1,7 +1,11 @@
 import { parseNumber, type Value } from '../value/index.js';
 import type { Body, Expr, Term, With } from './ast.js';
 import { type Loc, PolicyError } from './errors.js';
+import { lex } from './lexer.js';
 import type { Token } from './tokens.js';
+
+/** The builtin a template string desugars to (handled by the evaluator like `print`). */
+export const TEMPLATE_STRING = 'internal.template_string';
 
 /** Deepest term nesting the parser accepts, so hostile input cannot overflow the stack. */
 export const MAX_PARSE_DEPTH = 512;
@@ -196,6 +200,8 @@ export class ExprParser {
         return this.numberTerm(t.text, t);
       case 'string':
         return { t: 'val', v: t.text, loc };
+      case 'template':
+        return this.template(t);
       case 'ident': {
         const lit: Record<string, Value> = { true: true, false: false, null: null };
         // `null.foo` is a reference to a rule named null, not the null literal.
@@ -228,6 +234,32 @@ export class ExprParser {
     const v = this.parseExpr();
     if (!isMember2(v) || v.t !== 'call') this.fail('expected "in" after "key, value"', t);
     return mkCall('internal.member_3', [e, v.args[0]!, v.args[1]!], t.loc);
+  }
+
+  /** `$"a {x} b"` → internal.template_string("a ", x, " b"), which formats like `print`. */
+  private template(t: Token): Term {
+    const args: Term[] = [];
+    for (const p of t.parts ?? []) {
+      if ('lit' in p) {
+        args.push({ t: 'val', v: p.lit, loc: t.loc });
+        continue;
+      }
+      const sub = new ExprParser(lex(this.file, p.src, { row: p.row, col: p.col }), this.file);
+      const e = sub.parseLiteral();
+      if (sub.peek().kind !== 'eof') sub.fail(`unexpected ${sub.describe(sub.peek())} in template expression`);
+      if (e.k !== 'term' || e.neg) {
+        throw new PolicyError('rego_parse_error', 'template expressions must be terms', e.loc);
+      }
+      if (e.with.length === 0) {
+        args.push(e.term);
+        continue;
+      }
+      // `{x with input as v}` → `[t | t = x with input as v][0]`: the modifiers stay local.
+      const v = mkVar(`$tmpl${this.i}_${args.length}`, t.loc);
+      const body: Body = [{ k: 'unify', a: v, b: e.term, neg: false, with: e.with, loc: t.loc, assign: false }];
+      args.push({ t: 'ref', head: { t: 'acomp', head: v, body, loc: t.loc }, path: [{ t: 'val', v: 0n, loc: t.loc }], loc: t.loc });
+    }
+    return mkCall(TEMPLATE_STRING, args, t.loc);
   }
 
   private arrayLike(loc: Loc): Term {

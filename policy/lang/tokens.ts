@@ -1,7 +1,7 @@
 import type { Loc } from './errors.js';
 
 /** Token kinds produced by the lexer. */
-export type TokKind = 'ident' | 'string' | 'number' | 'punct' | 'eof';
+export type TokKind = 'ident' | 'string' | 'number' | 'punct' | 'template' | 'eof';
 
 /** One token; `nl` tells whether a newline separates it from the previous token. */
 export interface Token {
@@ -16,6 +16,19 @@ export interface Token {
   readonly end: number;
   /** True for raw (backquoted) strings. */
   readonly raw?: boolean;
+  /** For template strings (`$"a {x} b"`): literal text and embedded expression sources. */
+  readonly parts?: readonly TemplatePart[];
+}
+
+/** One piece of a template string: literal text, or an expression's source and position. */
+export type TemplatePart =
+  | { readonly lit: string }
+  | { readonly src: string; readonly row: number; readonly col: number };
+
+/** Where a nested source (a template expression) starts in its file. */
+export interface LexBase {
+  readonly row: number;
+  readonly col: number;
 }
 
 /** Punctuation, longest first so the lexer matches greedily. */

@@ -1,14 +1,21 @@
 import { IdentityError } from './errors.js';
 import type { IdentityLookup } from './lookup.js';
+import { lookupCgroupPaths } from './lookup.js';
 import type { PluginConfig } from './plugin-config.js';
 import { cgroupsOfPid } from './proc.js';
 import { selectorValues } from './selectors.js';
 import type { SignatureStatus } from './signature/verifier.js';
 import { checkImageSignature } from './signature/verifier.js';
+import type { IdentityStore } from './store.js';
 
 /** Where the attestor asks which Ward container a set of cgroup paths belongs to. */
 export interface CgroupResolver {
   byCgroup(paths: readonly string[]): Promise<IdentityLookup | null>;
+}
+
+/** A resolver reading a state directory in process (the demo, tools), instead of the socket. */
+export function storeResolver(store: IdentityStore): CgroupResolver {
+  return { byCgroup: (paths) => lookupCgroupPaths(store, paths) };
 }
 
 /**

@@ -6,7 +6,7 @@
 export type { CreateContainerExtras, CreateContainerLike } from './annotations.js';
 export { CRI_ANNOTATIONS, digestFromImageName, identityFromCreateContainer } from './annotations.js';
 export type { CgroupResolver } from './attestor.js';
-export { attestPid } from './attestor.js';
+export { attestPid, storeResolver } from './attestor.js';
 export type { CgroupEntry, CgroupMatch } from './cgroup.js';
 export {
   canonicalPodUid,

@@ -12,6 +12,7 @@ import {
   RegistryClient,
   type RegistryServer,
   startRegistryServer,
+  storeResolver,
 } from '../../identity/index.js';
 import {
   BUSYBOX_IMAGE,
@@ -164,6 +165,8 @@ test('containerd + Ward shim + ward-agent-proxy: the proxy records the identity,
       sels.join(' '),
     );
     assert.deepEqual(await attestPid(process.pid, config, client), []);
+    // The same answer straight from the state directory, as the demo prints it.
+    assert.deepEqual(await attestPid(pid, config, storeResolver(new IdentityStore(identityDir))), sels);
     await ward.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', id]);
     for (let i = 0; i < 100; i++) {
       try {

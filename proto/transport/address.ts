@@ -106,8 +106,3 @@ export function formatAddress(a: Address): string {
 export function toAddress(address: string | Address): Address {
   return typeof address === 'string' ? parseAddress(address) : address;
 }
-
-/** The path node's net module uses for a unix address (abstract names start with NUL). */
-export function unixSocketPath(a: { readonly path: string; readonly abstract: boolean }): string {
-  return a.abstract ? `\0${a.path}` : a.path;
-}

@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { type Address, formatAddress, toAddress, unixSocketPath } from './address.js';
+import { type Address, formatAddress, toAddress } from './address.js';
 import { TransportError, TransportErrorCode } from './errors.js';
+import { ffiConnectUnix } from './ffi-socket.js';
 import { connectHybridVsock } from './hvsock.js';
 import { connectVsock } from './vsock.js';
 
@@ -47,11 +48,9 @@ export async function connect(address: string | Address, options: ConnectOptions
   const what = formatAddress(a);
   switch (a.kind) {
     case 'unix':
-      return netStream(
-        netConnect({ path: unixSocketPath(a) }),
-        what,
-        options.timeoutMs ?? CONNECT_TIMEOUT_MS,
-      );
+      // Abstract names go through the FFI: node would pad them to 108 bytes (see ffiConnectUnix).
+      if (a.abstract) return ffiConnectUnix(a.path, true);
+      return netStream(netConnect({ path: a.path }), what, options.timeoutMs ?? CONNECT_TIMEOUT_MS);
     case 'tcp': {
       const socket = await netStream(
         netConnect({ host: a.host, port: a.port, noDelay: true }),

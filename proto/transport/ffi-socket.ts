@@ -77,17 +77,24 @@ export async function ffiListen(
 
 /**
  * The vsock code path over AF_UNIX: connect through the FFI exactly as vsock does, with a
- * sockaddr_un instead of a sockaddr_vm. Exists so tests prove that path where vsock is off limits.
+ * sockaddr_un instead of a sockaddr_vm. Tests prove the vsock path with it where vsock is off
+ * limits, and abstract addresses use it for real: node pads abstract names to all 108 bytes of
+ * sun_path, while Go, Rust and the kernel's usual form count only the name's bytes, so node's own
+ * `\0name` sockets cannot meet Go's `@name` ones.
  */
 export function ffiConnectUnix(path: string, abstract = false): Promise<Socket> {
   const { addr, length } = encodeSockaddrUn(path, abstract);
-  return ffiConnect(AF_UNIX, addr, length, `unix:${path}`);
+  return ffiConnect(AF_UNIX, addr, length, abstract ? `unix:@${path}` : `unix:${path}`);
 }
 
-/** The vsock listening path over AF_UNIX (see {@link ffiConnectUnix}). */
-export async function ffiListenUnix(path: string, abstract = false, backlog = 511): Promise<Server> {
+/** The vsock listening path over AF_UNIX (see {@link ffiConnectUnix}); `server` defaults to a new one. */
+export async function ffiListenUnix(
+  path: string,
+  abstract = false,
+  backlog = 511,
+  server: Server = new Server(),
+): Promise<Server> {
   const { addr, length } = encodeSockaddrUn(path, abstract);
-  const server = new Server();
-  await ffiListen(server, AF_UNIX, addr, length, backlog, `unix:${path}`);
+  await ffiListen(server, AF_UNIX, addr, length, backlog, abstract ? `unix:@${path}` : `unix:${path}`);
   return server;
 }

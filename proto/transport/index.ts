@@ -8,7 +8,6 @@ export {
   parseAddress,
   toAddress,
   UNIX_PATH_MAX,
-  unixSocketPath,
   VMADDR_CID_ANY,
   VMADDR_CID_HOST,
 } from './address.js';

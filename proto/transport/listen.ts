@@ -1,7 +1,8 @@
 import { chmod, lstat, rm } from 'node:fs/promises';
 import { Server, type Socket } from 'node:net';
-import { type Address, formatAddress, toAddress, unixSocketPath } from './address.js';
+import { type Address, formatAddress, toAddress } from './address.js';
 import { TransportError, TransportErrorCode } from './errors.js';
+import { ffiListenUnix } from './ffi-socket.js';
 import { HybridVsockMuxer, type MuxerOptions } from './muxer.js';
 import { checkPeerCredentials, type PeerCredentialPolicy } from './peercred.js';
 import { listenVsock } from './vsock.js';
@@ -130,9 +131,11 @@ export async function listen(address: string | Address, options: ListenOptions =
   switch (a.kind) {
     case 'unix': {
       const server = new GuardedServer(policy);
-      if (!a.abstract) await removeStaleSocket(a.path);
-      await netListen(server, { path: unixSocketPath(a), backlog }, what);
-      if (options.mode !== undefined && !a.abstract) await chmod(a.path, options.mode);
+      // Abstract names go through the FFI so Go and Rust peers find them (see ffiConnectUnix).
+      if (a.abstract) return ffiListenUnix(a.path, true, backlog, server);
+      await removeStaleSocket(a.path);
+      await netListen(server, { path: a.path, backlog }, what);
+      if (options.mode !== undefined) await chmod(a.path, options.mode);
       return server;
     }
     case 'tcp': {

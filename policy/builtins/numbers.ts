@@ -75,7 +75,7 @@ export function registerNumbers(r: BuiltinRegistry): void {
     impl: (args, ctx) => {
       const n = 'numbers.range_step';
       const step = argInt(n, args, 2);
-      if (step <= 0n) throw builtinErr(n, 'step must be a positive number above zero');
+      if (step <= 0n) throw builtinErr(n, 'step must be a positive integer');
       return range(n, argInt(n, args, 0), argInt(n, args, 1), step, ctx);
     },
   });

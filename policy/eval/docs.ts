@@ -158,19 +158,30 @@ function computeNode(ev: Evaluator, node: RuleNode, base: Value | undefined): Va
 
 function addDynamic(ev: Evaluator, o: ObjectV, r: Rule, suffix: readonly Term[]): void {
   const f: Frame = new Array(r.slots);
+  const multi = r.kind === 'contains';
   ev.evalBody(r.body, 0, f, () =>
     ev.evalItems(suffix, 0, [], f, (keys) =>
-      ev.evalTerm(r.value, f, (v) => {
-        insertAt(o, keys, v, r);
+      ev.evalTerm(multi ? r.key! : r.value, f, (v) => {
+        insertAt(o, keys, v, r, multi);
         return false;
       }),
     ),
   );
 }
 
-function insertAt(o: ObjectV, keys: readonly Value[], v: Value, r: Rule): void {
+function insertAt(o: ObjectV, keys: readonly Value[], v: Value, r: Rule, multi: boolean): void {
   const key = keys[0]!;
   const prev = o.get(key);
+  if (keys.length === 1 && multi) {
+    // A multi-value rule at a dynamic path: the leaf is a set gathering every value.
+    if (prev !== undefined && !(prev instanceof SetV)) {
+      throw new PolicyError('eval_conflict_error', 'object keys must be unique', r.loc);
+    }
+    const s = prev === undefined ? new SetV() : prev.clone();
+    s.add(v);
+    o.set(key, s);
+    return;
+  }
   if (keys.length === 1) {
     if (prev !== undefined && !equal(prev, v)) {
       throw new PolicyError('eval_conflict_error', 'object keys must be unique', r.loc);
@@ -182,7 +193,7 @@ function insertAt(o: ObjectV, keys: readonly Value[], v: Value, r: Rule): void {
   if (prev === undefined) child = new ObjectV();
   else if (prev instanceof ObjectV) child = prev.clone();
   else throw new PolicyError('eval_conflict_error', 'object keys must be unique', r.loc);
-  insertAt(child, keys.slice(1), v, r);
+  insertAt(child, keys.slice(1), v, r, multi);
   o.set(key, child);
 }
 

@@ -459,7 +459,7 @@ export class Evaluator implements WithState {
     let result: Value | undefined;
     try {
       if (def.args !== undefined) checkArgs(name, vs, def.args);
-      if (def.relation !== undefined && out !== null) {
+      if (def.relation !== undefined) {
         for (const r of def.relation(vs, this.ctx)) if (k(r)) return true;
         return false;
       }

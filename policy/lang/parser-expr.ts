@@ -432,7 +432,7 @@ export class ExprParser {
 
   private parseWith(out: With[]): void {
     // `with` cannot start an expression, so modifiers may continue on the following lines.
-    while (this.is('with')) {
+    while (this.isKeyword('with')) {
       const w = this.next();
       const target = this.parseTerm();
       this.expect('as');

@@ -65,12 +65,8 @@ export class RuleTree {
     }
     const node = this.node(full);
     if (i < rule.ref.length) {
-      if (rule.kind !== 'complete' || rule.isDefault) {
-        throw new PolicyError(
-          'rego_compile_error',
-          'rule head with variables must be a single-value rule',
-          rule.loc,
-        );
+      if (rule.kind === 'func' || rule.isDefault) {
+        throw new PolicyError('rego_compile_error', 'default rules and functions need constant heads', rule.loc);
       }
       node.dynamic.push({ rule, suffix: rule.ref.slice(i) });
     } else if (rule.kind === 'func') node.funcs.push(rule);

@@ -132,7 +132,7 @@ test('the real hashicorp/go-plugin client loads ward-spire-plugin and attests pi
     containerName: 'api',
     logSequence: 2,
   });
-  const pid = cgroups.start(`/ward-test-go/kubepods/pod${podUid}/${cid}`);
+  const pid = cgroups.start(`/ward-identity-test-go/kubepods/pod${podUid}/${cid}`);
   const gone = await exitedPid();
   const lines = await runClient(
     bin,

@@ -181,7 +181,7 @@ test('Attest: pid in a Ward container cgroup → its selectors; host pid → non
     podLabels: { app: 'web' },
   });
   // kubelet's systemd driver writes the pod UID with underscores.
-  const pid = cgroups.start(`/ward-test/kubepods/besteffort/pod${podUid.replaceAll('-', '_')}/${cid}`);
+  const pid = cgroups.start(`/ward-identity-test/kubepods/besteffort/pod${podUid.replaceAll('-', '_')}/${cid}`);
   const res = await attest(pid);
   const sels = res['selector_values'] as string[];
   for (const s of [
@@ -209,7 +209,7 @@ test('Attest: pid in a Ward container cgroup → its selectors; host pid → non
 
   assert.deepEqual((await attest(process.pid))['selector_values'], []);
   const unknown = cgroups.start(
-    `/ward-test/kubepods/besteffort/pod${randomUUID()}/${randomBytes(32).toString('hex')}`,
+    `/ward-identity-test/kubepods/besteffort/pod${randomUUID()}/${randomBytes(32).toString('hex')}`,
   );
   assert.deepEqual((await attest(unknown))['selector_values'], [], 'a container Ward did not create');
   await assert.rejects(attest(await exitedPid()), grpcCode(grpc.status.NOT_FOUND, /not found/));
@@ -222,15 +222,15 @@ test('Attest: forged cgroups (pod UID of another pod, two containers) are errors
   const podUid = randomUUID();
   const cid = randomBytes(32).toString('hex');
   await store.record({ containerId: cid, podUid, namespace: 'prod', podName: 'db-0', containerName: 'db' });
-  const forged = cgroups.start(`/ward-test/kubepods/pod${randomUUID()}/${cid}`);
+  const forged = cgroups.start(`/ward-identity-test/kubepods/pod${randomUUID()}/${cid}`);
   await assert.rejects(
     attest(forged),
     grpcCode(grpc.status.FAILED_PRECONDITION, /does not match its registered pod/),
   );
 
   // Same pids cgroup as the real container, but another container's id in the memory hierarchy.
-  const pid = cgroups.start(`/ward-test/kubepods/pod${podUid}/${cid}`);
-  const memDir = `/sys/fs/cgroup/memory/ward-test/kubepods/pod${podUid}/${randomBytes(32).toString('hex')}`;
+  const pid = cgroups.start(`/ward-identity-test/kubepods/pod${podUid}/${cid}`);
+  const memDir = `/sys/fs/cgroup/memory/ward-identity-test/kubepods/pod${podUid}/${randomBytes(32).toString('hex')}`;
   mkdirSync(memDir, { recursive: true });
   try {
     writeFileSync(join(memDir, 'cgroup.procs'), String(pid));
@@ -239,7 +239,7 @@ test('Attest: forged cgroups (pod UID of another pod, two containers) are errors
     assert.ok(((await attest(pid))['selector_values'] as string[]).includes('pod-name:db-0'));
   } finally {
     writeFileSync('/sys/fs/cgroup/memory/cgroup.procs', String(pid));
-    for (let d = memDir; d.startsWith('/sys/fs/cgroup/memory/ward-test'); d = join(d, '..')) {
+    for (let d = memDir; d.startsWith('/sys/fs/cgroup/memory/ward-identity-test'); d = join(d, '..')) {
       try {
         rmdirSync(d);
       } catch {

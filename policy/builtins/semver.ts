@@ -27,12 +27,9 @@ function parseInt64(s: string): bigint | null {
 
 /** OPA's semver.Parse: optional leading "v", pre-release and build metadata identifiers. */
 export function parseSemver(version: string): Version | null {
-  let v = version.startsWith('v') ? version.slice(1) : version;
-  let meta: string;
-  [v, meta] = cut(v, '+');
+  const [rest, meta] = cut(version.startsWith('v') ? version.slice(1) : version, '+');
   if (meta !== '' && !IDENTS.test(meta)) return null;
-  let pre: string;
-  [v, pre] = cut(v, '-');
+  const [v, pre] = cut(rest, '-');
   if (pre !== '' && !IDENTS.test(pre)) return null;
   if (v.split('.').length !== 3) return null;
   const [a, b, c] = v.split('.') as [string, string, string];

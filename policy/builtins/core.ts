@@ -1,5 +1,5 @@
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
-import { typeErr } from './args.js';
+import { builtinErr, typeErr } from './args.js';
 import type { BuiltinRegistry } from './registry.js';
 
 function member(x: Value, c: Value): boolean {
@@ -92,6 +92,16 @@ export function registerCore(r: BuiltinRegistry): void {
       return cur;
     },
   });
-  r.register({ name: 'opa.runtime', arity: 0, impl: () => ObjectV.from([['env', new ObjectV()]]) });
+  // Ward's engine is pure: no environment, network or configuration reaches a policy.
+  r.register({ name: 'opa.runtime', arity: 0, impl: () => new ObjectV() });
+  r.register({
+    name: 'http.send',
+    arity: 1,
+    args: ['object'],
+    nondeterministic: true,
+    impl: () => {
+      throw builtinErr('http.send', 'network access is disabled in this policy engine');
+    },
+  });
   r.register({ name: 'trace', arity: 1, args: ['string'], impl: () => true });
 }

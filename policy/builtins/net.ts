@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ObjectV, SetV, type Value } from '../value/index.js';
 import { builtinErr } from './args.js';
 import {
@@ -136,7 +137,40 @@ function merge(args: readonly Value[]): Value {
   return out;
 }
 
-/** Registers `net.cidr_*`. */
+/** Where `net.lookup_ip_addr` resolves names: the hosts file only, never the network. */
+export const HOSTS_FILE = '/etc/hosts';
+
+/**
+ * net.lookup_ip_addr without DNS: an address literal resolves to itself and a name through the
+ * hosts file, as Go's resolver does first. A policy engine inside the guest must not depend on
+ * (or leak through) network name resolution, so other names are a builtin error.
+ */
+function lookupIpAddr(args: readonly Value[]): Value {
+  const name = 'net.lookup_ip_addr';
+  const host = args[0]!;
+  if (typeof host !== 'string') throw operandTypeErr(name, 1, host, 'string');
+  const ip = parseIP(host);
+  if (ip !== null) return SetV.from([ipString(ip)]);
+  let text = '';
+  try {
+    text = readFileSync(HOSTS_FILE, 'utf8');
+  } catch {
+    // No hosts file: nothing resolves.
+  }
+  const out = new SetV();
+  for (const line of text.split('\n')) {
+    const fields = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (fields.length < 2) continue;
+    const addr = parseIP(fields[0]!.replace(/%.*/, ''));
+    if (addr === null) continue;
+    if (fields.slice(1).some((f) => f.toLowerCase() === host.toLowerCase())) out.add(ipString(addr));
+  }
+  if (out.size === 0)
+    throw builtinErr(name, `lookup ${host}: no such host (DNS resolution is not available)`);
+  return out;
+}
+
+/** Registers `net.cidr_*` and `net.lookup_ip_addr`. */
 export function registerNet(r: BuiltinRegistry): void {
   r.register({
     name: 'net.cidr_contains',
@@ -165,4 +199,5 @@ export function registerNet(r: BuiltinRegistry): void {
     impl: (args) => typeof args[0] === 'string' && parseCIDR(args[0]) !== null,
   });
   r.register({ name: 'net.cidr_merge', arity: 1, impl: merge });
+  r.register({ name: 'net.lookup_ip_addr', arity: 1, impl: lookupIpAddr });
 }

@@ -182,7 +182,7 @@ test(
 
 test('two containers of one sandbox share its pid namespace when asked', { skip }, () =>
   inSandbox(async () => {
-    await c.call('CreateSandbox', { hostname: 'pod2', sandbox_id: 'pod2', sandbox_pidns: true });
+    await c.call('CreateSandbox', { hostname: 'pod2', sandbox_id: 'pod2', sandbox_pidns: false });
     const rp = addRootfs(root, 'pause');
     await c.call('CreateContainer', {
       container_id: 'pause',
@@ -201,6 +201,16 @@ test('two containers of one sandbox share its pid namespace when asked', { skip 
     const out = await readToEof(c, 'ReadStdout', 'app', 'app');
     assert.equal((await c.call('WaitProcess', { container_id: 'app', exec_id: 'app' }))['status'], 0);
     assert.equal(out, 'sleep\n1\n', 'pid 1 of the app is the sandbox container’s sleep');
+    // Not asked: a container of the same sandbox has its own pid namespace.
+    await c.call('CreateContainer', {
+      container_id: 'solo',
+      exec_id: 'solo',
+      OCI: kataSpec(addRootfs(root, 'solo'), ['sh', '-c', 'cat /proc/1/comm; ps -o comm | grep -c sleep']),
+    });
+    await c.call('StartContainer', { container_id: 'solo' });
+    const solo = await readToEof(c, 'ReadStdout', 'solo', 'solo');
+    await c.call('WaitProcess', { container_id: 'solo', exec_id: 'solo' });
+    assert.equal(solo, 'sh\n0\n');
     await c.call('DestroySandbox', {});
     assert.deepEqual(runcList(root), []);
   }),

@@ -193,7 +193,14 @@ export class Sandbox {
       for (const [i, s] of msgs(req, 'storages', 'CreateContainerRequest').entries()) {
         storages.push(addStorage(s, `storages[${i}]`, this.paths));
       }
-      const joinPidns = bool(req, 'sandbox_pidns', 'CreateContainerRequest') || this.#sandboxPidns;
+      const asked = bool(req, 'sandbox_pidns', 'CreateContainerRequest');
+      // As the kata-agent: the first container is the infra container and makes the shared pid
+      // namespace; a container asking to join before one exists is refused.
+      const first = this.#containers.size === 0 && !this.#pidns;
+      if (asked && !this.#pidns && !first) {
+        throw new AgentError('FAILED_PRECONDITION', 'sandbox_pidns: the sandbox has no shared pid namespace');
+      }
+      const joinPidns = (asked || this.#sandboxPidns) && !first;
       const cgroupsPath = containerCgroupPath(this.#id, cid);
       const spec = toRuntimeSpec(msg(req, 'OCI', 'CreateContainerRequest'), {
         paths: this.paths,
@@ -212,7 +219,7 @@ export class Sandbox {
       const pid = readPid(pidFile);
       const init = new ContainerProcess(cid, execId, pid, true, io, this.#reaper.watch(pid));
       this.#containers.set(cid, new Container(cid, bundle, storages, init));
-      if (!this.#pidns && !(joinPidns && this.#pidns)) this.#pidns = `/proc/${pid}/ns/pid`;
+      if (first) this.#pidns = `/proc/${pid}/ns/pid`;
       this.#oom.track(cid, cgroupsPath);
       this.#persist();
       this.#log.info({ container: cid, pid, terminal: spec.terminal }, 'container created');

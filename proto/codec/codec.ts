@@ -1,4 +1,4 @@
-import type protobuf from 'protobufjs';
+import type protobuf from 'protobufjs/light.js';
 import { ProtoError } from './errors.js';
 import type { MessageTypes } from './gen/index.gen.js';
 import type { MessageInit } from './init.js';

@@ -1,4 +1,4 @@
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { ProtoError } from './errors.js';
 import type { MessageTypes } from './gen/index.gen.js';
 import { SCHEMA_JSON } from './gen/schema.gen.js';

@@ -1,4 +1,4 @@
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { ProtoError } from './errors.js';
 
 const INT32_MIN = -0x8000_0000;

@@ -1,4 +1,4 @@
-import type protobuf from 'protobufjs';
+import type protobuf from 'protobufjs/light.js';
 import type { KataPolicyProfile } from './profile.js';
 
 // Rust keywords: rust-protobuf appends `_` to a field named after one, and serde keeps that name.

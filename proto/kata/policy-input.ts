@@ -1,4 +1,4 @@
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { ProtoError } from '../codec/errors.js';
 import type { grpc_CopyFileRequest, MessageTypes } from '../codec/gen/index.gen.js';
 import { type MessageName, messageType } from '../codec/registry.js';

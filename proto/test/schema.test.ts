@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import {
   AGENT_SERVICE,
   decode,

@@ -28,5 +28,3 @@ export { MAX_MESSAGE_DEPTH, type ValidateOptions, validateMessage } from './code
 export * from './kata/index.js';
 export * from './transport/index.js';
 export * from './ttrpc/index.js';
-export * from './transport/index.js';
-export * from './ttrpc/index.js';

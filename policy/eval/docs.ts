@@ -39,7 +39,8 @@ function step(
     if (typeof key !== 'string') {
       // Base documents are JSON: OPA finds `data[2]` under the key "2".
       let b = base instanceof ObjectV ? base.get(key) : undefined;
-      if (b === undefined && typeof key === 'bigint' && base instanceof ObjectV) b = base.getStr(key.toString());
+      if (b === undefined && typeof key === 'bigint' && base instanceof ObjectV)
+        b = base.getStr(key.toString());
       return b === undefined ? false : ev.walk(b, path, i + 1, f, k);
     }
     const child = node.children.get(key);

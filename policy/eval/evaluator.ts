@@ -2,8 +2,8 @@ import { type BuiltinContext, BuiltinError, type BuiltinRegistry, checkArgs } fr
 import type { Body, Expr, Term, With } from '../lang/ast.js';
 import { DATA_SLOT, INPUT_SLOT } from '../lang/ast.js';
 import { objectPairs } from '../lang/compile-order.js';
-import { TEMPLATE_STRING } from '../lang/parser-expr.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
+import { TEMPLATE_STRING } from '../lang/parser-expr.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
 import { evalDataRef, evalFunction, nodeValue } from './docs.js';
@@ -417,7 +417,8 @@ export class Evaluator implements WithState {
     if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
     const name = target.kind === 'builtin' ? target.name : `data.${target.path.join('.')}`;
     if (target.kind === 'builtin' && name === 'print') return this.evalPrint(args, f, k, t.loc);
-    if (target.kind === 'builtin' && name === TEMPLATE_STRING) return k(this.formatParts(args, f, false).join(''));
+    if (target.kind === 'builtin' && name === TEMPLATE_STRING)
+      return k(this.formatParts(args, f, false).join(''));
     const mock = this.mocks?.get(name);
     return this.evalItems(args, 0, [], f, (vs) => {
       if (mock !== undefined) return this.callMock(mock, vs, t, k);
@@ -495,7 +496,11 @@ export class Evaluator implements WithState {
           return !all;
         });
       } catch (err) {
-        if (!(err instanceof PolicyError) || err.code === 'eval_limit_error' || err.code === 'eval_cancel_error') {
+        if (
+          !(err instanceof PolicyError) ||
+          err.code === 'eval_limit_error' ||
+          err.code === 'eval_cancel_error'
+        ) {
           throw err;
         }
       }
@@ -514,9 +519,6 @@ export class Evaluator implements WithState {
     return nodeValue(this, node, base);
   }
 }
-
-
-
 
 /** Looks a key up in a collection (array index, object key, set member). */
 export function lookup(v: Value, key: Value): Value | undefined {
@@ -539,7 +541,8 @@ export function constantOf(t: Term): Value | undefined {
   const all = (ts: readonly Term[]): Value[] | null => {
     const out: Value[] = [];
     for (const x of ts) {
-      const c = x.t === 'val' ? x.v : x.t === 'arr' || x.t === 'set' || x.t === 'obj' ? constantOf(x) : undefined;
+      const c =
+        x.t === 'val' ? x.v : x.t === 'arr' || x.t === 'set' || x.t === 'obj' ? constantOf(x) : undefined;
       if (c === undefined) return null;
       out.push(c);
     }

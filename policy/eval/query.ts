@@ -80,7 +80,7 @@ export function runQuery(
     if (err instanceof PolicyError) throw err;
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
       if (process.env.WARD_DEBUG) console.error(err);
-      throw new PolicyError("eval_limit_error", "evaluation exceeded the stack depth", undefined, {
+      throw new PolicyError('eval_limit_error', 'evaluation exceeded the stack depth', undefined, {
         cause: err,
       });
     }

@@ -23,7 +23,8 @@ export function resolveBody(body: Body, scope: Scope, extraNames: readonly Term[
   const out: Body = [];
   for (const e of body) {
     if (e.k === 'some') {
-      for (const v of e.vars) if (v.t === 'var' && v.name !== '_' && !scope.hasOwn(v.name)) scope.declare(v.name);
+      for (const v of e.vars)
+        if (v.t === 'var' && v.name !== '_' && !scope.hasOwn(v.name)) scope.declare(v.name);
       continue;
     }
     if (e.k === 'unify' && e.assign) {

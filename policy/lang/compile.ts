@@ -1,6 +1,6 @@
 import type { BuiltinRegistry } from '../builtins/index.js';
 import type { Body, Expr, Module, Rule, Term } from './ast.js';
-import { allSlots, inputs, orderBody, slotNames as collectSlotNames } from './compile-order.js';
+import { allSlots, slotNames as collectSlotNames, inputs, orderBody } from './compile-order.js';
 import { exprTerms, resolveBody, resolveTerm } from './compile-resolve.js';
 import { type ModuleContext, patternVarNames, Scope, termVarNames } from './compile-scope.js';
 import { PolicyError } from './errors.js';

@@ -29,7 +29,10 @@ export class PolicyError extends Error {
   readonly location: Loc | undefined;
   constructor(code: PolicyErrorCode, message: string, location?: Loc, options?: { cause?: unknown }) {
     // OPA's error text: `<file:row:col>: <code>: <message>`.
-    super(location === undefined ? `${code}: ${message}` : `${fmtLoc(location)}: ${code}: ${message}`, options);
+    super(
+      location === undefined ? `${code}: ${message}` : `${fmtLoc(location)}: ${code}: ${message}`,
+      options,
+    );
     this.name = 'PolicyError';
     this.code = code;
     this.location = location;

@@ -107,7 +107,15 @@ export function lex(file: string, src: string, base: LexBase = { row: 1, col: 1 
       i = j;
     } else if (c === '$' && src[i + 1] === '"') {
       const start = loc(i);
-      const [parts, j] = lexTemplate(src, i + 2, (p) => ({ row: row + countNl(src, i, p), col: colAt(src, p, lineStart, row === base.row ? base.col : 1) }), (p, m) => fail(p, m));
+      const [parts, j] = lexTemplate(
+        src,
+        i + 2,
+        (p) => ({
+          row: row + countNl(src, i, p),
+          col: colAt(src, p, lineStart, row === base.row ? base.col : 1),
+        }),
+        (p, m) => fail(p, m),
+      );
       out.push({ kind: 'template', text: '', loc: start, nl, pos: i, end: j, parts });
       i = j;
     } else if (c === '`') {
@@ -264,7 +272,9 @@ function lexTemplate(
       continue;
     }
     if (c === '\\') {
-      const [s] = lexString(`"${src.slice(j, j + (src[j + 1] === 'u' ? 6 : 2))}"`, 0, () => fail(j, 'bad escape'));
+      const [s] = lexString(`"${src.slice(j, j + (src[j + 1] === 'u' ? 6 : 2))}"`, 0, () =>
+        fail(j, 'bad escape'),
+      );
       lit += s;
       j += src[j + 1] === 'u' ? 6 : 2;
       continue;

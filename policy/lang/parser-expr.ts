@@ -246,7 +246,8 @@ export class ExprParser {
       }
       const sub = new ExprParser(lex(this.file, p.src, { row: p.row, col: p.col }), this.file);
       const e = sub.parseLiteral();
-      if (sub.peek().kind !== 'eof') sub.fail(`unexpected ${sub.describe(sub.peek())} in template expression`);
+      if (sub.peek().kind !== 'eof')
+        sub.fail(`unexpected ${sub.describe(sub.peek())} in template expression`);
       if (e.k !== 'term' || e.neg) {
         throw new PolicyError('rego_parse_error', 'template expressions must be terms', e.loc);
       }
@@ -256,8 +257,15 @@ export class ExprParser {
       }
       // `{x with input as v}` → `[t | t = x with input as v][0]`: the modifiers stay local.
       const v = mkVar(`$tmpl${this.i}_${args.length}`, t.loc);
-      const body: Body = [{ k: 'unify', a: v, b: e.term, neg: false, with: e.with, loc: t.loc, assign: false }];
-      args.push({ t: 'ref', head: { t: 'acomp', head: v, body, loc: t.loc }, path: [{ t: 'val', v: 0n, loc: t.loc }], loc: t.loc });
+      const body: Body = [
+        { k: 'unify', a: v, b: e.term, neg: false, with: e.with, loc: t.loc, assign: false },
+      ];
+      args.push({
+        t: 'ref',
+        head: { t: 'acomp', head: v, body, loc: t.loc },
+        path: [{ t: 'val', v: 0n, loc: t.loc }],
+        loc: t.loc,
+      });
     }
     return mkCall(TEMPLATE_STRING, args, t.loc);
   }
@@ -457,7 +465,14 @@ export class ExprParser {
     if (this.is('in')) {
       this.next();
       if (vars.length !== 2) this.fail('expected "some key, value in collection"');
-      const e: Expr = { k: 'somein', key: vars[0]!, val: vars[1]!, coll: this.parseRel(), loc: t.loc, with: [] };
+      const e: Expr = {
+        k: 'somein',
+        key: vars[0]!,
+        val: vars[1]!,
+        coll: this.parseRel(),
+        loc: t.loc,
+        with: [],
+      };
       this.parseWith(e.with);
       return e;
     }

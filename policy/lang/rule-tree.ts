@@ -66,7 +66,11 @@ export class RuleTree {
     const node = this.node(full);
     if (i < rule.ref.length) {
       if (rule.kind === 'func' || rule.isDefault) {
-        throw new PolicyError('rego_compile_error', 'default rules and functions need constant heads', rule.loc);
+        throw new PolicyError(
+          'rego_compile_error',
+          'default rules and functions need constant heads',
+          rule.loc,
+        );
       }
       node.dynamic.push({ rule, suffix: rule.ref.slice(i) });
     } else if (rule.kind === 'func') node.funcs.push(rule);

@@ -23,25 +23,27 @@ export interface KataPolicyProfile {
 /** The agent matching Ward's schemas (kata-containers main, see docs/SCHEMAS.md). */
 export const KATA_POLICY_CURRENT: KataPolicyProfile = {
   name: 'current',
-  description: 'kata-agent matching proto/schemas/kata (agent.proto 74a17f96, types.proto 06712524)',
+  description: 'kata-agent matching proto/schemas/kata (kata-containers main, rules.rego 7c6ba40c era)',
   copyFile: 'file_type',
   absent: {},
   renamed: {},
 };
 
-const LEGACY_ABSENT_NETWORK = { 'types.Route': ['flags'] } as const;
+const LEGACY_ABSENT_COMMON = { 'types.Route': ['flags'], 'grpc.Storage': ['shared'] } as const;
 const LEGACY_RENAMED = { 'types.Interface': { devicePath: 'pciPath' } } as const;
 
 /**
- * Agents from before the passfd I/O ports, Route.flags and Interface.devicePath (it was pciPath),
- * whose CopyFile policy input carried `symlink_src` (e.g. the 2024 regorus Kata test corpus).
+ * Agents from before the passfd I/O ports, Route.flags, Storage.shared and Interface.devicePath
+ * (it was pciPath), whose CopyFile policy input carried `symlink_src` (e.g. the 2024 regorus Kata
+ * test corpus).
  */
 export const KATA_POLICY_LEGACY: KataPolicyProfile = {
   name: 'legacy',
-  description: 'kata-agent before passfd ports, Route.flags and devicePath; CopyFile with symlink_src',
+  description:
+    'kata-agent before passfd ports, Route.flags, Storage.shared, devicePath; CopyFile symlink_src',
   copyFile: 'symlink_src',
   absent: {
-    ...LEGACY_ABSENT_NETWORK,
+    ...LEGACY_ABSENT_COMMON,
     'grpc.CreateContainerRequest': ['stdin_port', 'stdout_port', 'stderr_port'],
     'grpc.ExecProcessRequest': ['stdin_port', 'stdout_port', 'stderr_port'],
   },
@@ -51,9 +53,10 @@ export const KATA_POLICY_LEGACY: KataPolicyProfile = {
 /** Like `legacy`, but with the passfd I/O ports already present in the container/exec requests. */
 export const KATA_POLICY_LEGACY_PASSFD: KataPolicyProfile = {
   name: 'legacy-passfd',
-  description: 'kata-agent with passfd ports but still pciPath, no Route.flags, CopyFile symlink_src',
+  description:
+    'kata-agent with passfd ports; still pciPath, no Route.flags/Storage.shared, CopyFile symlink_src',
   copyFile: 'symlink_src',
-  absent: LEGACY_ABSENT_NETWORK,
+  absent: LEGACY_ABSENT_COMMON,
   renamed: LEGACY_RENAMED,
 };
 

@@ -62,6 +62,7 @@ import type {
 } from './messages-1.gen.js';
 import type {
   grpc_AddARPNeighborsRequest,
+  grpc_AddSwapPathRequest,
   grpc_AddSwapRequest,
   grpc_AgentDetails,
   grpc_ARPNeighbors,
@@ -76,6 +77,8 @@ import type {
   grpc_DestroySandboxRequest,
   grpc_Device,
   grpc_FSGroup,
+  grpc_GetDiagnosticDataRequest,
+  grpc_GetDiagnosticDataResponse,
   grpc_GetIPTablesRequest,
   grpc_GetIPTablesResponse,
   grpc_GetMetricsRequest,
@@ -118,10 +121,7 @@ import type {
   grpc_UpdateEphemeralMountsRequest,
   grpc_UpdateInterfaceRequest,
   grpc_UpdateRoutesRequest,
-  grpc_VolumeCondition,
   grpc_VolumeStatsRequest,
-  grpc_VolumeStatsResponse,
-  grpc_VolumeUsage,
   grpc_WriteStreamRequest,
   grpc_WriteStreamResponse,
 } from './messages-2.gen.js';
@@ -159,6 +159,9 @@ import type {
   grpc_Spec,
   grpc_User,
   grpc_VersionCheckResponse,
+  grpc_VolumeCondition,
+  grpc_VolumeStatsResponse,
+  grpc_VolumeUsage,
   grpc_Windows,
   runtimeoptions_v1_Options,
   ttrpc_KeyValue,
@@ -288,11 +291,14 @@ export interface MessageTypes {
   'grpc.GetOOMEventRequest': grpc_GetOOMEventRequest;
   'grpc.OOMEvent': grpc_OOMEvent;
   'grpc.AddSwapRequest': grpc_AddSwapRequest;
+  'grpc.AddSwapPathRequest': grpc_AddSwapPathRequest;
   'grpc.GetMetricsRequest': grpc_GetMetricsRequest;
   'grpc.Metrics': grpc_Metrics;
   'grpc.VolumeStatsRequest': grpc_VolumeStatsRequest;
   'grpc.ResizeVolumeRequest': grpc_ResizeVolumeRequest;
   'grpc.SetPolicyRequest': grpc_SetPolicyRequest;
+  'grpc.GetDiagnosticDataRequest': grpc_GetDiagnosticDataRequest;
+  'grpc.GetDiagnosticDataResponse': grpc_GetDiagnosticDataResponse;
   'grpc.MemAgentMemcgConfig': grpc_MemAgentMemcgConfig;
   'grpc.MemAgentCompactConfig': grpc_MemAgentCompactConfig;
   'grpc.VolumeStatsResponse': grpc_VolumeStatsResponse;

@@ -304,6 +304,7 @@ export interface grpc_Storage {
   options: string[];
   mount_point: string;
   fs_group: grpc_FSGroup | null;
+  shared: boolean;
 }
 
 /** `grpc.Device` (kata/agent.proto). */
@@ -347,6 +348,11 @@ export interface grpc_AddSwapRequest {
   PCIPath: number[];
 }
 
+/** `grpc.AddSwapPathRequest` (kata/agent.proto). */
+export interface grpc_AddSwapPathRequest {
+  path: string;
+}
+
 /** `grpc.GetMetricsRequest` (kata/agent.proto). */
 export type grpc_GetMetricsRequest = {};
 
@@ -371,6 +377,17 @@ export interface grpc_SetPolicyRequest {
   policy: string;
 }
 
+/** `grpc.GetDiagnosticDataRequest` (kata/agent.proto). */
+export interface grpc_GetDiagnosticDataRequest {
+  log_type: string;
+  container_id: string;
+}
+
+/** `grpc.GetDiagnosticDataResponse` (kata/agent.proto). */
+export interface grpc_GetDiagnosticDataResponse {
+  data: string;
+}
+
 /** `grpc.MemAgentMemcgConfig` (kata/agent.proto). */
 export interface grpc_MemAgentMemcgConfig {
   disabled?: boolean;
@@ -392,24 +409,4 @@ export interface grpc_MemAgentCompactConfig {
   compact_order?: number;
   compact_threshold?: bigint;
   compact_force_times?: bigint;
-}
-
-/** `grpc.VolumeStatsResponse` (kata/csi.proto). */
-export interface grpc_VolumeStatsResponse {
-  usage: grpc_VolumeUsage[];
-  volume_condition: grpc_VolumeCondition | null;
-}
-
-/** `grpc.VolumeUsage` (kata/csi.proto). */
-export interface grpc_VolumeUsage {
-  available: bigint;
-  total: bigint;
-  used: bigint;
-  unit: number;
-}
-
-/** `grpc.VolumeCondition` (kata/csi.proto). */
-export interface grpc_VolumeCondition {
-  abnormal: boolean;
-  message: string;
 }

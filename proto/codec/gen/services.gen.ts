@@ -197,6 +197,12 @@ export const SERVICES = {
       requestStream: false,
       responseStream: false,
     },
+    GetDiagnosticData: {
+      requestType: 'grpc.GetDiagnosticDataRequest',
+      responseType: 'grpc.GetDiagnosticDataResponse',
+      requestStream: false,
+      responseStream: false,
+    },
     WriteStdin: {
       requestType: 'grpc.WriteStreamRequest',
       responseType: 'grpc.WriteStreamResponse',
@@ -343,6 +349,12 @@ export const SERVICES = {
     },
     AddSwap: {
       requestType: 'grpc.AddSwapRequest',
+      responseType: 'google.protobuf.Empty',
+      requestStream: false,
+      responseStream: false,
+    },
+    AddSwapPath: {
+      requestType: 'grpc.AddSwapPathRequest',
       responseType: 'google.protobuf.Empty',
       requestStream: false,
       responseStream: false,

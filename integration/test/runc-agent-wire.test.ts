@@ -10,10 +10,11 @@ import {
   HEADER_LENGTH,
   MessageType,
   StatusCode,
+  type TtrpcError,
   writeHeader,
 } from '../../proto/ttrpc/index.js';
 import { type AgentClient, connectAgent, spawnAgent } from './runc-agent-client.js';
-import { makeRoot, skipReason } from './runc-agent-fixtures.js';
+import { addRootfs, kataSpec, makeRoot, skipReason } from './runc-agent-fixtures.js';
 
 const skip = skipReason();
 let root = '';
@@ -101,4 +102,34 @@ test('guest-only operations are accepted without touching the host', { skip }, a
     String(m['metrics']),
     /ward_runc_agent_requests_total\{method="grpc.AgentService\/SetGuestDateTime"\} 1/,
   );
+});
+
+test('a ReadStdout whose caller timed out consumes nothing: the output goes to the next call', {
+  skip,
+}, async () => {
+  await c.call('CreateSandbox', { sandbox_id: 'late' });
+  try {
+    const r = addRootfs(root, 'late');
+    await c.call('CreateContainer', {
+      container_id: 'late',
+      exec_id: 'late',
+      OCI: kataSpec(r, ['sh', '-c', 'read x; echo late']),
+    });
+    await c.call('StartContainer', { container_id: 'late' });
+    const read = { container_id: 'late', exec_id: 'late', len: 100 };
+    await assert.rejects(
+      c.call('ReadStdout', read, 200),
+      (e: TtrpcError) => e.grpcCode === StatusCode.DEADLINE_EXCEEDED,
+    );
+    await assert.rejects(
+      c.call('WaitProcess', { container_id: 'late', exec_id: 'late' }, 200),
+      (e: TtrpcError) => e.grpcCode === StatusCode.DEADLINE_EXCEEDED,
+    );
+    await new Promise((res) => setTimeout(res, 300));
+    await c.call('WriteStdin', { container_id: 'late', exec_id: 'late', data: Buffer.from('go\n') });
+    assert.equal(Buffer.from((await c.call('ReadStdout', read))['data'] as Uint8Array).toString(), 'late\n');
+    assert.equal((await c.call('WaitProcess', { container_id: 'late', exec_id: 'late' }))['status'], 0);
+  } finally {
+    await c.call('DestroySandbox', {});
+  }
 });

@@ -26,12 +26,26 @@ export class OomWatcher {
     this.#tracked.delete(containerId);
   }
 
-  /** Resolves with the id of the next container that had an OOM kill. */
-  next(): Promise<string> {
+  /**
+   * Resolves with the id of the next container that had an OOM kill. A call whose `signal`
+   * aborts leaves the queue, so the event goes to the next caller instead of being lost.
+   */
+  next(signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const ready = this.#queue.shift();
     if (ready !== undefined) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
+      const w = { resolve, reject };
+      this.#waiters.push(w);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.#waiters = this.#waiters.filter((x) => x !== w);
+          if (this.#waiters.length === 0) this.#stop();
+          reject(signal.reason);
+        },
+        { once: true },
+      );
       this.#timer ??= setInterval(() => this.#poll(), OOM_POLL_MS);
     });
   }

@@ -78,22 +78,48 @@ export async function signalProcess(c: Container, eid: string, signal: number, r
  * WaitProcess: blocks until the process exits; its exit code (128 + n for signal n). An exec'd
  * process is forgotten once waited for and drained, so later calls for it are NOT_FOUND.
  */
-export async function waitProcess(c: Container, eid: string): Promise<number> {
+export async function waitProcess(c: Container, eid: string, signal?: AbortSignal): Promise<number> {
   const p = c.process(eid);
-  const status = await p.wait();
+  const status = await untilAborted(p.wait(), signal);
   p.waited = true;
   if (!p.init && p.drained) c.forgetExec(p.execId);
   return status.code;
 }
 
 /** ReadStdout / ReadStderr: blocks until data; empty at EOF. */
-export async function readOutput(c: Container, eid: string, len: number, stderr: boolean): Promise<Buffer> {
+export async function readOutput(
+  c: Container,
+  eid: string,
+  len: number,
+  stderr: boolean,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const p = c.process(eid);
   // A terminal has one stream, served as stdout; ReadStderr ends at once instead of stealing it.
   if (stderr && p.io.terminal) return Buffer.alloc(0);
-  const data = await p.output(stderr).read(len);
+  const data = await p.output(stderr).read(len, signal);
   if (data.length === 0 && !p.init && p.waited && p.drained) c.forgetExec(p.execId);
   return data;
+}
+
+/** Resolves as `p` does, or rejects with the signal's reason once the caller has gone. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** TtyWinResize. */

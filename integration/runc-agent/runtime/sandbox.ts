@@ -302,13 +302,19 @@ export class Sandbox {
   }
 
   /** WaitProcess: blocks until the process exits; its exit code (128 + n for signal n). */
-  async waitProcess(cid: string, eid: string): Promise<number> {
-    return waitProcess(this.#container(cid), eid);
+  async waitProcess(cid: string, eid: string, signal?: AbortSignal): Promise<number> {
+    return waitProcess(this.#container(cid), eid, signal);
   }
 
   /** ReadStdout / ReadStderr: blocks until data; empty at EOF. */
-  async readOutput(cid: string, eid: string, len: number, stderr: boolean): Promise<Buffer> {
-    return readOutput(this.#container(cid), eid, len, stderr);
+  async readOutput(
+    cid: string,
+    eid: string,
+    len: number,
+    stderr: boolean,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    return readOutput(this.#container(cid), eid, len, stderr, signal);
   }
 
   /** WriteStdin: the number of bytes written. */
@@ -370,8 +376,8 @@ export class Sandbox {
   }
 
   /** GetOOMEvent: blocks until a container has an OOM kill; its id. */
-  oomEvent(): Promise<string> {
-    return this.#oom.next();
+  oomEvent(signal?: AbortSignal): Promise<string> {
+    return this.#oom.next(signal);
   }
 
   /** CopyFile: one chunk, into the root. */

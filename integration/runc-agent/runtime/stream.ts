@@ -41,12 +41,29 @@ export class OutputStream {
     return this.#eof && this.#buffered === 0;
   }
 
-  /** Resolves with up to `len` bytes (at least one), or an empty buffer at EOF. */
-  async read(len: number): Promise<Buffer> {
+  /**
+   * Resolves with up to `len` bytes (at least one), or an empty buffer at EOF. When `signal`
+   * aborts first (the caller gave up), the read rejects with its reason and consumes nothing,
+   * so no output is lost to a call nobody will answer.
+   */
+  async read(len: number, signal?: AbortSignal): Promise<Buffer> {
     const want = len > 0 ? Math.min(len, MAX_READ) : MAX_READ;
     while (this.#buffered === 0 && !this.#eof) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        const onAbort = (): void => {
+          this.#waiters = this.#waiters.filter((w) => w !== wake);
+          resolve();
+        };
+        const wake = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        this.#waiters.push(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     }
+    signal?.throwIfAborted();
     if (this.#buffered === 0) return Buffer.alloc(0);
     const parts: Buffer[] = [];
     let got = 0;

@@ -8,8 +8,15 @@ export const AGENT_VERSION = '0.1.0-ward-runc-agent';
 /** Storage drivers the agent handles (GetGuestDetails' storage_handlers). */
 export const STORAGE_HANDLERS = ['virtio-fs', '9p', 'local', 'ephemeral', 'overlayfs', 'watchable-bind'];
 
-/** One method's implementation: decoded request in, response object (proto field names) out. */
-export type Handler = (req: Msg) => Promise<Record<string, unknown>> | Record<string, unknown>;
+/**
+ * One method's implementation: decoded request in, response object (proto field names) out.
+ * `signal` aborts when the caller's deadline passes or its connection drops, so blocking calls
+ * stop waiting instead of consuming output or events nobody will receive.
+ */
+export type Handler = (
+  req: Msg,
+  signal: AbortSignal,
+) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 /** What the handlers need besides the sandbox. */
 export interface HandlerContext {
@@ -37,12 +44,12 @@ export function agentHandlers(ctx: HandlerContext): Record<string, Handler> {
     RemoveContainer: (req) => empty(sb.removeContainer(cid(req), num(req, 'timeout', 'request'))),
     ExecProcess: (req) => empty(sb.execProcess(req)),
     SignalProcess: (req) => empty(sb.signalProcess(cid(req), eid(req), num(req, 'signal', 'request'))),
-    WaitProcess: async (req) => ({ status: await sb.waitProcess(cid(req), eid(req)) }),
-    ReadStdout: async (req) => ({
-      data: await sb.readOutput(cid(req), eid(req), num(req, 'len', 'request'), false),
+    WaitProcess: async (req, signal) => ({ status: await sb.waitProcess(cid(req), eid(req), signal) }),
+    ReadStdout: async (req, signal) => ({
+      data: await sb.readOutput(cid(req), eid(req), num(req, 'len', 'request'), false, signal),
     }),
-    ReadStderr: async (req) => ({
-      data: await sb.readOutput(cid(req), eid(req), num(req, 'len', 'request'), true),
+    ReadStderr: async (req, signal) => ({
+      data: await sb.readOutput(cid(req), eid(req), num(req, 'len', 'request'), true, signal),
     }),
     WriteStdin: async (req) => ({
       len: await sb.writeStdin(cid(req), eid(req), bytes(req, 'data', 'request')),
@@ -54,7 +61,7 @@ export function agentHandlers(ctx: HandlerContext): Record<string, Handler> {
     ResumeContainer: (req) => empty(sb.resume(cid(req))),
     UpdateContainer: (req) => empty(sb.update(cid(req), (req['resources'] as Msg | null) ?? undefined)),
     StatsContainer: async (req) => ({ cgroup_stats: await sb.stats(cid(req)), network_stats: [] }),
-    GetOOMEvent: async () => ({ container_id: await sb.oomEvent() }),
+    GetOOMEvent: async (_req, signal) => ({ container_id: await sb.oomEvent(signal) }),
     CopyFile: (req) => empty(sb.copyFile(req)),
     GetGuestDetails: (req) => guestDetails(req),
     GetMetrics: () => ({ metrics: metrics(ctx) }),

@@ -29,13 +29,13 @@ export function serviceDefinition(
     const spec = findMethod(service, method);
     if (!spec || spec.requestStream || spec.responseStream) continue;
     const handler = handlers[method];
-    def[method] = async (payload) => {
+    def[method] = async (payload, ctx) => {
       recorder.record(service, method, payload);
       try {
         if (!handler)
           throw new AgentError('UNIMPLEMENTED', `${service}/${method} is not implemented by ward-runc-agent`);
         const req = decode(spec.requestType as MessageName, payload) as unknown as Msg;
-        const res = await handler(req);
+        const res = await handler(req, ctx.signal);
         return encode(spec.responseType as MessageName, res as never);
       } catch (err) {
         throw toStatus(err);

@@ -60,10 +60,15 @@ test('Response with status details round-trips; negative codes use 10-byte varin
   assert.equal(decodeResponse(neg).status?.code, -2);
 });
 
-test('an OK response carries an empty status message, as Go sends it', () => {
-  const enc = encodeResponse({ status: undefined, payload: Buffer.from([7]) });
-  assert.deepEqual([...enc], [0x0a, 0x00, 0x12, 0x01, 7]);
-  assert.equal(decodeResponse(enc).status?.code, 0);
+test('an OK response omits the status field, byte for byte as Go ttrpc 1.1 sends it', () => {
+  const enc = encodeResponse({ status: undefined, payload: Buffer.from([0x0a, 0x01, 0x41]) });
+  // Captured from Debian's Go ttrpc server answering Echo(BytesValue "A").
+  assert.deepEqual(enc.toString('hex'), '12030a0141');
+  assert.equal(decodeResponse(enc).status, undefined);
+  assert.equal(encodeResponse({ status: { code: 0, message: '', details: [] }, payload: new Uint8Array(0) }).length, 0);
+  // Captured: Fail("5:x") answered with status {code 5, message "x"}.
+  const fail = encodeResponse({ status: { code: 5, message: 'x', details: [] }, payload: new Uint8Array(0) });
+  assert.equal(fail.toString('hex'), '0a050805120178');
 });
 
 test('negative and large timeouts round-trip as int64', () => {

@@ -187,27 +187,26 @@ function writeStatus(buf: Buffer, pos: number, st: RpcStatus): number {
 }
 
 /**
- * Writes a whole Response frame. The status field is always present (an empty message for OK),
- * as Go's server sends it. Throws ERR_TTRPC_OVERSIZED, writing nothing, when too large.
+ * Writes a whole Response frame. An OK status (code 0, no message, no details) is omitted, as Go's
+ * server omits it; any other status is written in full. Throws ERR_TTRPC_OVERSIZED, writing
+ * nothing, when the envelope would be too large.
  */
-export function writeResponseFrame(
-  sink: ChunkSink,
-  streamId: number,
-  status: RpcStatus,
-  payload: Uint8Array,
-): void {
+export function writeResponseFrame(sink: ChunkSink, streamId: number, status: RpcStatus, payload: Uint8Array): void {
   const stLen = status === OK_STATUS ? 0 : statusSize(status);
+  const stField = stLen === 0 ? 0 : 1 + varintSize(stLen) + stLen;
   const pLen = payload.length;
-  const head = 1 + varintSize(stLen) + stLen + (pLen === 0 ? 0 : 1 + varintSize(pLen));
+  const head = stField + (pLen === 0 ? 0 : 1 + varintSize(pLen));
   const body = head + pLen;
   if (body > MAX_MESSAGE_LENGTH) throw oversized('response message', body);
   const inline = pLen <= INLINE_PAYLOAD_MAX;
   const buf = Buffer.allocUnsafe(HEADER_LENGTH + head + (inline ? pLen : 0));
   writeHeader(buf, 0, body, streamId, MessageType.Response, 0);
   let pos = HEADER_LENGTH;
-  buf[pos++] = 0x0a;
-  pos = writeVarint(buf, pos, stLen);
-  if (stLen !== 0) pos = writeStatus(buf, pos, status);
+  if (stLen !== 0) {
+    buf[pos++] = 0x0a;
+    pos = writeVarint(buf, pos, stLen);
+    pos = writeStatus(buf, pos, status);
+  }
   if (pLen !== 0) {
     buf[pos++] = 0x12;
     pos = writeVarint(buf, pos, pLen);
@@ -257,7 +256,7 @@ export function encodeRequest(req: RequestEnvelope): Buffer {
   return c.body();
 }
 
-/** Encodes a `ttrpc.Response` envelope (no frame header); an undefined status is encoded as OK. */
+/** Encodes a `ttrpc.Response` envelope (no frame header); an undefined or OK status is omitted. */
 export function encodeResponse(res: ResponseEnvelope): Buffer {
   const c = new Collector();
   writeResponseFrame(c, 1, res.status ?? OK_STATUS, res.payload);

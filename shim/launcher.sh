@@ -16,9 +16,26 @@ MAIN="$WARD_LIB/shim/main.js"
 RUN=${WARD_RUN_DIR:-/run/ward}
 START_TIMEOUT=${WARD_START_TIMEOUT:-30}
 
-is_start=0
-for a in "$@"; do [ "$a" = start ] && is_start=1; done
-[ "$is_start" = 1 ] || exec "$NODE" "$MAIN" "$@"
+action="" id="" bundle=""
+prev=""
+for a in "$@"; do
+  case "$prev" in -id|--id) id=$a ;; -bundle|--bundle) bundle=$a ;; esac
+  case "$a" in start|delete) action=$a ;; esac
+  prev=$a
+done
+
+# containerd 1.6 runs `delete` after every shim disconnect, even a clean one, and waits for it:
+# when the worker already cleaned the container up (no record, no rootfs mount) the answer is a
+# constant DeleteResponse{exit_status: 137} and Node is not started at all.
+if [ "$action" = delete ] && [ -n "$id" ]; then
+  [ -n "$bundle" ] || bundle=$(pwd)
+  if ! ls "$RUN"/pods/*/containers/"$id".json >/dev/null 2>&1 &&
+    ! grep -qF " $bundle/rootfs " /proc/self/mountinfo 2>/dev/null; then
+    printf '\020\211\001'
+    exit 0
+  fi
+fi
+[ "$action" = start ] || exec "$NODE" "$MAIN" "$@"
 
 fail() { printf '%s' "containerd-shim-ward-v2: $*"; exit 1; }
 

@@ -7,24 +7,33 @@ import type { WorkerMessage } from '../worker/worker.js';
 /** How long a fresh worker may take to load before it counts as failed. */
 const WORKER_READY_TIMEOUT_MS = 30_000;
 
+/** Delay between handing out a worker and starting replacements. */
+const REFILL_DELAY_MS = 1_000;
+
 /** How long a worker may take to bind a pod's socket. */
 const SERVE_TIMEOUT_MS = 15_000;
 
-interface Warm {
+interface Worker {
   readonly child: ChildProcess;
-  readonly ready: Promise<void>;
+  /** Resolves when the worker (again) says `ready`. */
+  ready: Promise<void>;
+  /** Waiter for the answer to the current `serve`. */
+  answer: ((msg: WorkerMessage) => void) | undefined;
 }
 
 /**
- * Pre-started idle workers. `take()` hands out a loaded one (or starts one when the pool is
- * empty: the cold path) and refills the pool in the background. Workers run detached in their
- * own session, so a crash of one worker or of the daemon takes nothing else down.
+ * Pre-started idle workers. `assign()` hands a pod to a loaded one (or starts one when the pool
+ * is empty: the cold path) and refills the pool in the background. A worker whose pod ended
+ * cleanly says `ready` again and rejoins the pool, so a busy node rarely starts Node at all.
+ * Workers run detached in their own session: a crash of one worker or of the daemon takes
+ * nothing else down.
  */
 export class WorkerPool {
   private readonly size: number;
   private readonly main: string;
   private readonly logPath: string;
-  private readonly idle: Warm[] = [];
+  private readonly idle: Worker[] = [];
+  private refill: NodeJS.Timeout | undefined;
 
   constructor(size: number, main: string, logPath: string) {
     this.size = size;
@@ -32,41 +41,63 @@ export class WorkerPool {
     this.logPath = logPath;
   }
 
-  private spawnWorker(): Warm {
+  private spawnWorker(): Worker {
     const log = openSync(this.logPath, 'a');
     const child = spawn(process.execPath, [this.main, 'worker'], {
       stdio: ['ignore', log, log, 'ipc'],
       detached: true,
     });
-    const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new ShimError('worker did not become ready', 'ERR_SHIM_INTERNAL')),
-        WORKER_READY_TIMEOUT_MS,
-      );
-      child.once('message', (m: unknown) => {
-        clearTimeout(timer);
-        if ((m as WorkerMessage).type === 'ready') resolve();
-        else reject(new ShimError('worker sent an unexpected message', 'ERR_SHIM_INTERNAL'));
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new ShimError(`worker exited (${code}) before it was ready`, 'ERR_SHIM_INTERNAL'));
-      });
+    let markReady!: () => void;
+    let fail!: (e: Error) => void;
+    const w: Worker = {
+      child,
+      ready: new Promise<void>((resolve, reject) => {
+        markReady = resolve;
+        fail = reject;
+      }),
+      answer: undefined,
+    };
+    w.ready.catch(() => undefined);
+    const timer = setTimeout(
+      () => fail(new ShimError('worker did not become ready', 'ERR_SHIM_INTERNAL')),
+      WORKER_READY_TIMEOUT_MS,
+    );
+    let first = true;
+    child.on('message', (raw: unknown) => {
+      const msg = raw as WorkerMessage;
+      if (msg.type === 'ready') {
+        if (first) {
+          first = false;
+          clearTimeout(timer);
+          markReady();
+        } else this.returned(w);
+        return;
+      }
+      w.answer?.(msg);
     });
-    ready.catch(() => undefined);
-    return { child, ready };
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new ShimError(`worker exited (${code}) before it was ready`, 'ERR_SHIM_INTERNAL'));
+      w.answer?.({ type: 'failed', message: `worker exited (${code}) while taking the pod` });
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
+    return w;
+  }
+
+  /** A worker finished its pod cleanly: back into the pool, or stopped when the pool is full. */
+  private returned(w: Worker): void {
+    if (this.idle.length >= this.size) {
+      w.child.kill('SIGTERM');
+      return;
+    }
+    w.ready = Promise.resolve();
+    this.idle.unshift(w);
   }
 
   /** Fills the pool up to its size. */
   fill(): void {
-    while (this.idle.length < this.size) {
-      const w = this.spawnWorker();
-      this.idle.push(w);
-      w.child.once('exit', () => {
-        const i = this.idle.indexOf(w);
-        if (i >= 0) this.idle.splice(i, 1);
-      });
-    }
+    while (this.idle.length < this.size) this.idle.push(this.spawnWorker());
   }
 
   /** Waits until every pooled worker is loaded. */
@@ -77,36 +108,34 @@ export class WorkerPool {
   /** Hands `request` to a warm worker and resolves with its pid once it serves the socket. */
   async assign(request: ServeRequest): Promise<number> {
     const w = this.idle.shift() ?? this.spawnWorker();
-    setImmediate(() => this.fill());
+    // Refill a little later: a worker whose pod ends meanwhile comes back and makes the spawn
+    // unnecessary, and a new Node process does not compete with this pod's start for the CPU.
+    this.refill ??= setTimeout(() => {
+      this.refill = undefined;
+      this.fill();
+    }, REFILL_DELAY_MS);
     await w.ready;
-    const { child } = w;
     const answer = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new ShimError('worker did not serve the pod in time', 'ERR_SHIM_INTERNAL')),
         SERVE_TIMEOUT_MS,
       );
-      child.once('message', (m: unknown) => {
+      w.answer = (msg) => {
         clearTimeout(timer);
-        const msg = m as WorkerMessage;
+        w.answer = undefined;
         if (msg.type === 'serving') resolve();
         else
           reject(new ShimError(msg.type === 'failed' ? msg.message : 'worker failed', 'ERR_SHIM_INTERNAL'));
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new ShimError(`worker exited (${code}) while taking the pod`, 'ERR_SHIM_INTERNAL'));
-      });
+      };
     });
-    child.send({ type: 'serve', request } satisfies WorkerMessage);
+    w.child.send({ type: 'serve', request } satisfies WorkerMessage);
     try {
       await answer;
     } catch (err) {
-      child.kill('SIGKILL');
+      w.child.kill('SIGKILL');
       throw err;
     }
-    child.unref();
-    child.channel?.unref();
-    return child.pid ?? 0;
+    return w.child.pid ?? 0;
   }
 
   /** Stops the idle workers (daemon shutdown); serving workers are left alone. */

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants, createWriteStream, open as openCb, openSync } from 'node:fs';
+import { constants, createWriteStream, openSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { ShimError } from '../errors.js';
 
 /** Where a process's stdio goes, as containerd sends it (paths or log URIs; empty = none). */
@@ -48,9 +48,11 @@ async function openFifo(path: string, which: string): Promise<Socket> {
 }
 
 /**
- * Opens the stdin fifo for reading the way containerd's shims do: the open waits (on a libuv
- * pool thread, not the event loop) for the writer, and the writer closing is EOF. Returns at
- * once with a stream that is fed once the open completes.
+ * Opens the stdin fifo for reading without blocking and without a writer of our own: Linux
+ * reports no readiness on a fifo whose writer has not come yet, data when it writes, and EOF
+ * (hang-up) once it closes, so the writer closing is stdin's EOF as with containerd's shims. (A
+ * blocking open would park a libuv pool thread forever when the writer came and went first, and
+ * keep the process from exiting; CloseIO covers that case.)
  */
 async function openStdinFifo(path: string): Promise<Readable> {
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
@@ -63,18 +65,11 @@ async function openStdinFifo(path: string): Promise<Readable> {
     );
   });
   if (!st.isFIFO()) throw new ShimError(`stdin ${path}: not a fifo`, 'ERR_SHIM_INVALID');
-  const out = new PassThrough();
-  openCb(path, constants.O_RDONLY, (err, fd) => {
-    if (err) {
-      out.end();
-      return;
-    }
-    const sock = new Socket({ fd, readable: true, writable: false });
-    sock.on('error', () => out.end());
-    out.once('close', () => sock.destroy());
-    sock.pipe(out);
+  return new Socket({
+    fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK),
+    readable: true,
+    writable: false,
   });
-  return out;
 }
 
 async function openLogFile(url: URL): Promise<Writable> {

@@ -51,9 +51,9 @@ export class PodDir {
     return join(this.dir, 's');
   }
 
-  /** The worker's own pino log. */
+  /** The worker's own pino log; outside the pod dir so it outlives the pod for diagnosis. */
   get logFile(): string {
-    return join(this.dir, 'worker.log');
+    return join(this.dir, '..', '..', 'logs', `${this.dir.split('/').pop()}.log`);
   }
 
   async writePod(rec: PodRecord): Promise<void> {

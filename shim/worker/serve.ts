@@ -1,6 +1,6 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server as NetServer } from 'node:net';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type protobuf from 'protobufjs';
 import { messageType, serviceMethods, TASK_SERVICE } from '../../proto/index.js';
 import { Server, type ServiceDefinition, statusError, type UnaryHandler } from '../../proto/ttrpc/index.js';
@@ -39,7 +39,7 @@ export interface ServeRequest {
 type Handler = (req: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /** Binds every Task method to the service: decode → handler → encode; errors via status.ts. */
-export function taskDefinition(svc: TaskService): ServiceDefinition {
+export function taskDefinition(svc: TaskService, log: Logger): ServiceDefinition {
   const def: Record<string, UnaryHandler> = {};
   for (const method of serviceMethods(TASK_SERVICE)) {
     const { request, response } = methodTypes(TASK_SERVICE, method);
@@ -47,7 +47,9 @@ export function taskDefinition(svc: TaskService): ServiceDefinition {
     def[method] = async (payload) => {
       try {
         if (!handler) throw statusError(12, `${method}: not implemented`);
+        const t0 = performance.now();
         const res = await handler.call(svc, decodeMessage(request, payload));
+        log.debug({ rpc: method, ms: Math.round(performance.now() - t0) }, 'task rpc');
         return encodeMessage(response, res);
       } catch (err) {
         const s = toWireStatus(err);
@@ -73,7 +75,11 @@ function listen(server: NetServer, path: string): Promise<void> {
  * 0600), the sandbox driver, events to containerd. Exits the process when the last task is gone
  * and containerd asked for Shutdown.
  */
-export async function servePod(req: ServeRequest, startInProcess: InProcessAgentStarter): Promise<void> {
+export async function servePod(
+  req: ServeRequest,
+  startInProcess: InProcessAgentStarter,
+  done: (reusable: boolean) => void,
+): Promise<void> {
   const pod = new PodDir(req.runDir, req.key);
   const level = effectiveLevel(req.config.log_level, req.debug);
   const dest = fileDestination(pod.logFile);
@@ -133,9 +139,11 @@ export async function servePod(req: ServeRequest, startInProcess: InProcessAgent
   const shutdown = async (force = false): Promise<void> => {
     if (closing || (service.size > 0 && !force)) return;
     closing = true;
-    log.info('last task gone: worker exits');
+    log.info({ forced: force }, 'last task gone: pod closes');
     // Whatever hangs below, the worker must not outlive its pod.
-    setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
+    const guard = setTimeout(() => process.exit(0), EXIT_GRACE_MS);
+    guard.unref();
+    process.off('SIGTERM', onTerm);
     await session.close().catch(() => undefined);
     log.debug('sandbox closed');
     await events.flush();
@@ -144,17 +152,21 @@ export async function servePod(req: ServeRequest, startInProcess: InProcessAgent
     log.debug('ttrpc closed');
     await rm(req.socket, { force: true });
     await pod.remove();
-    (dest as { flushSync?: () => void }).flushSync?.();
-    process.exit(0);
+    clearTimeout(guard);
+    (dest as { end?: () => void }).end?.();
+    // A pod torn down in order leaves a clean process that may serve another pod; a forced
+    // stop (SIGTERM from `delete`) does not.
+    done(!force);
   };
-  process.on('SIGTERM', () => {
+  const onTerm = (): void => {
     service.failAll(128 + 15);
     void session
       .close()
       .catch(() => undefined)
       .finally(() => void shutdown(true));
-  });
-  const def = taskDefinition(service);
+  };
+  process.on('SIGTERM', onTerm);
+  const def = taskDefinition(service, log);
   ttrpc.register(TASK_SERVICE, def);
   ttrpc.register(TASK_SERVICE_V3, def);
   await rm(req.socket, { force: true });

@@ -65,7 +65,10 @@ test('an OK response omits the status field, byte for byte as Go ttrpc 1.1 sends
   // Captured from Debian's Go ttrpc server answering Echo(BytesValue "A").
   assert.deepEqual(enc.toString('hex'), '12030a0141');
   assert.equal(decodeResponse(enc).status, undefined);
-  assert.equal(encodeResponse({ status: { code: 0, message: '', details: [] }, payload: new Uint8Array(0) }).length, 0);
+  assert.equal(
+    encodeResponse({ status: { code: 0, message: '', details: [] }, payload: new Uint8Array(0) }).length,
+    0,
+  );
   // Captured: Fail("5:x") answered with status {code 5, message "x"}.
   const fail = encodeResponse({ status: { code: 5, message: 'x', details: [] }, payload: new Uint8Array(0) });
   assert.equal(fail.toString('hex'), '0a050805120178');

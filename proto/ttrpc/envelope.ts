@@ -191,7 +191,12 @@ function writeStatus(buf: Buffer, pos: number, st: RpcStatus): number {
  * server omits it; any other status is written in full. Throws ERR_TTRPC_OVERSIZED, writing
  * nothing, when the envelope would be too large.
  */
-export function writeResponseFrame(sink: ChunkSink, streamId: number, status: RpcStatus, payload: Uint8Array): void {
+export function writeResponseFrame(
+  sink: ChunkSink,
+  streamId: number,
+  status: RpcStatus,
+  payload: Uint8Array,
+): void {
   const stLen = status === OK_STATUS ? 0 : statusSize(status);
   const stField = stLen === 0 ? 0 : 1 + varintSize(stLen) + stLen;
   const pLen = payload.length;

@@ -1,8 +1,8 @@
 import { identitySuite } from './identity.js';
 import { measureSuite } from './measure.js';
 import { POLICY_BENCH } from './policy.js';
-import type { BenchTable } from './table.js';
 import { shimBench } from './shim.js';
+import type { BenchTable } from './table.js';
 
 /** One benchmark suite of `make bench`: a name (for `BENCH=<name>`) and a runner producing tables. */
 export interface BenchSuite {

@@ -317,9 +317,14 @@ export class Sandbox {
     return readOutput(this.#container(cid), eid, len, stderr, signal);
   }
 
-  /** WriteStdin: the number of bytes written. */
+  /** WriteStdin: the number of bytes written. Empty data closes stdin, as the kata-agent does. */
   async writeStdin(cid: string, eid: string, data: Buffer): Promise<number> {
-    return this.#container(cid).process(eid).io.write(data);
+    const io = this.#container(cid).process(eid).io;
+    if (data.length === 0) {
+      await io.closeStdin();
+      return 0;
+    }
+    return io.write(data);
   }
 
   /** CloseStdin. */

@@ -2,6 +2,7 @@
  * ward/proto: Ward's protobuf schemas (Kata agent, containerd shim/task/events, ttrpc envelope),
  * typed codecs over them, and the Kata policy-input translation.
  */
+export { assertCanonical } from './codec/canonical.js';
 export { decode, decodeToJson, encode, encodeFromJson } from './codec/codec.js';
 export { ProtoError, type ProtoErrorCode } from './codec/errors.js';
 export type * from './codec/gen/index.gen.js';

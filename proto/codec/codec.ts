@@ -1,4 +1,5 @@
 import type protobuf from 'protobufjs/light.js';
+import { assertCanonical } from './canonical.js';
 import { ProtoError } from './errors.js';
 import type { MessageTypes } from './gen/index.gen.js';
 import type { MessageInit } from './init.js';
@@ -37,7 +38,11 @@ export function encode<N extends MessageName>(name: N, value: MessageInit<Messag
   }
 }
 
-/** Decodes protobuf bytes into the decoded form; malformed input is an ERR_PROTO_DECODE error. */
+/**
+ * Decodes protobuf bytes into the decoded form. Malformed input, and input that parsers would read
+ * differently (a singular field or oneof given twice, see `assertCanonical`), is an
+ * ERR_PROTO_DECODE error.
+ */
 export function decode<N extends MessageName>(name: N, bytes: Uint8Array): MessageTypes[N] {
   const type = messageType(name);
   return type.toObject(decodeRaw(type, name, bytes), DECODED) as MessageTypes[N];
@@ -68,8 +73,10 @@ export function encodeFromJson(name: MessageName, json: unknown): Uint8Array {
 
 function decodeRaw(type: protobuf.Type, name: string, bytes: Uint8Array): protobuf.Message {
   try {
+    assertCanonical(type, bytes);
     return type.decode(bytes);
   } catch (cause) {
+    if (cause instanceof ProtoError) throw cause;
     throw new ProtoError('ERR_PROTO_DECODE', `malformed ${name}: ${String(cause)}`, { cause });
   }
 }

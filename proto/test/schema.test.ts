@@ -230,3 +230,50 @@ test('bad input is refused with ProtoError, never altered or crashing', () => {
     }
   }
 });
+
+test('encodings that parsers read differently are refused (duplicate singular fields, two oneof members)', () => {
+  const evil = encode('grpc.Spec', { Process: { Args: ['/bin/evil'] } });
+  const benign = encode('grpc.Spec', { Hostname: 'ok' });
+  // OCI (field 6) twice: Go and rust-protobuf merge both, protobufjs would keep only the second.
+  const twice = Buffer.concat([
+    encode('grpc.CreateContainerRequest', { container_id: 'c', OCI: {} }).subarray(0, 3),
+    Buffer.from([0x32, evil.length]),
+    evil,
+    Buffer.from([0x32, benign.length]),
+    benign,
+  ]);
+  assert.throws(
+    () => decode('grpc.CreateContainerRequest', twice),
+    (e: unknown) => e instanceof ProtoError && e.code === 'ERR_PROTO_DECODE' && /OCI/.test(e.message),
+  );
+  // The same inside a repeated element and a map value.
+  const storage = encode('grpc.Storage', { fs_group: { group_id: 1 } });
+  const dupStorage = Buffer.concat([storage, storage]);
+  const sandbox = Buffer.concat([Buffer.from([0x1a, dupStorage.length]), dupStorage]);
+  assert.throws(() => decode('grpc.CreateSandboxRequest', sandbox), /fs_group/);
+  const hugetlb = encode('grpc.CgroupStats', { hugetlb_stats: { '2MB': { usage: 1n } } });
+  const dupUsage = Buffer.from([0x08, 0x01, 0x08, 0x02]);
+  const entry = Buffer.concat([
+    Buffer.from([0x0a, 0x03]),
+    Buffer.from('2MB'),
+    Buffer.from([0x12, 4]),
+    dupUsage,
+  ]);
+  assert.ok(hugetlb.length > 0);
+  assert.throws(
+    () => decode('grpc.CgroupStats', Buffer.concat([Buffer.from([0x2a, entry.length]), entry])),
+    /usage/,
+  );
+  // A canonical encoding with repeated fields split across the wire is still fine.
+  const two = Buffer.concat([
+    encode('grpc.StringUser', { additionalGids: ['1'] }),
+    encode('grpc.StringUser', { additionalGids: ['2'] }),
+  ]);
+  assert.deepEqual(decode('grpc.StringUser', two).additionalGids, ['1', '2']);
+  // Two members of a oneof: refused as well.
+  const errno = Buffer.concat([
+    encode('grpc.LinuxSyscall', { errnoret: 1 }),
+    encode('grpc.LinuxSyscall', { errnoret: 2 }),
+  ]);
+  assert.throws(() => decode('grpc.LinuxSyscall', errno), /errnoret/);
+});

@@ -3,13 +3,15 @@ import { ProtoError } from './errors.js';
 import { MAX_MESSAGE_DEPTH } from './validate.js';
 
 const WIRE_LEN = 2;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Refuses encodings in which a singular field, or a second member of a oneof, appears more than
  * once at any level. Parsers disagree on them: protobufjs keeps the last occurrence of a message
  * field, while Go and rust-protobuf (the kata-agent) merge all occurrences. A proxy that decides
  * on one view and forwards the bytes to a peer that builds the other could be walked around, so
- * such input is denied. Canonical encoders (Go, Rust, protobufjs) never produce it.
+ * such input is denied. Canonical encoders (Go, Rust, protobufjs) never produce it. Strings must
+ * be valid UTF-8, as Go and rust-protobuf require for proto3 (protobufjs would decode lossily).
  */
 export function assertCanonical(type: protobuf.Type, bytes: Uint8Array): void {
   scan(type, protobuf.Reader.create(bytes), bytes.length, 0);
@@ -48,7 +50,14 @@ function scan(type: protobuf.Type, r: protobuf.Reader, end: number, depth: numbe
         oneofSeen.set(group.name, id);
       }
     }
-    if (sub instanceof protobuf.Type && wire === WIRE_LEN) {
+    if (field.type === 'string' && wire === WIRE_LEN) {
+      const bytes = r.bytes();
+      try {
+        utf8.decode(bytes);
+      } catch {
+        bad(type, `field ${field.name} is not valid UTF-8`);
+      }
+    } else if (sub instanceof protobuf.Type && wire === WIRE_LEN) {
       const len = r.uint32();
       const stop = r.pos + len;
       if (stop > end) bad(type, `field ${field.name} overruns its message`);

@@ -276,4 +276,13 @@ test('encodings that parsers read differently are refused (duplicate singular fi
     encode('grpc.LinuxSyscall', { errnoret: 2 }),
   ]);
   assert.throws(() => decode('grpc.LinuxSyscall', errno), /errnoret/);
+  // Invalid UTF-8 in a string field (Go and rust-protobuf reject it; protobufjs would not).
+  assert.throws(
+    () => decode('grpc.StartContainerRequest', Uint8Array.from([0x0a, 0x02, 0xc3, 0x28])),
+    /not valid UTF-8/,
+  );
+  assert.throws(
+    () => decode('grpc.CreateContainerRequest', Uint8Array.from([0x32, 0x04, 0x22, 0x02, 0xff, 0xfe])),
+    /not valid UTF-8/,
+  );
 });

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Engine, PolicyError, toJson } from '../index.js';
+
+// Each case: a Rego expression and the JSON of its value (undefined: no result), or the error with
+// strict builtin errors. Patch behaviour follows RFC 6902 as OPA applies it, also to sets.
+type Want = string | undefined | { code: string; msg: string };
+
+const CASES: readonly [string, Want][] = [
+  ['json.filter({"a": {"b": 1, "c": 2}, "d": 3}, ["a/b", "d"])', '{"a":{"b":1},"d":3}'],
+  ['json.filter({"a": [10, 20, 30]}, [["a", "1"]])', '{"a":[20]}'],
+  [
+    'json.filter({"a": 1}, 1)',
+    { code: 'eval_type_error', msg: 'operand 2 must be one of {set, array} but got number' },
+  ],
+  ['json.remove({"a": {"b": 1, "c": 2}, "d": 3}, {"a/b"})', '{"a":{"c":2},"d":3}'],
+  ['json.remove({"a": [1, 2, 3]}, ["/a/0"])', '{"a":[2,3]}'],
+  ['json.remove({"a~b": 1, "c/d": 2}, ["a~0b", "c~1d"])', '{}'],
+  [
+    'json.remove(true, [])',
+    { code: 'eval_type_error', msg: 'json.remove: operand 1 must be object but got boolean' },
+  ],
+  ['json.patch({"a": 1}, [{"op": "add", "path": "/b", "value": 2}])', '{"a":1,"b":2}'],
+  ['json.patch([1, 2], [{"op": "add", "path": "/-", "value": 3}, {"op": "remove", "path": "/0"}])', '[2,3]'],
+  ['json.patch({"a": {"b": 1}}, [{"op": "move", "from": "/a/b", "path": "/c"}])', '{"a":{},"c":1}'],
+  ['json.patch({"a": 1}, [{"op": "copy", "from": "/a", "path": "/b"}])', '{"a":1,"b":1}'],
+  ['json.patch({"a": 1}, [{"op": "replace", "path": "", "value": 5}])', '5'],
+  ['json.patch({"a": 1}, [{"op": "test", "path": "/a", "value": 2}])', undefined],
+  ['json.patch({"a": 1}, [{"op": "remove", "path": "/x"}])', undefined],
+  ['json.patch([1], [{"op": "add", "path": "/01", "value": 2}])', undefined],
+  [
+    'json.patch({"foo": {"a", "b"}}, [{"op": "add", "path": "foo/c", "value": "c"}])',
+    '{"foo":["a","b","c"]}',
+  ],
+  ['json.patch({"foo": {"a"}}, [{"op": "add", "path": "foo/c", "value": "d"}])', undefined],
+  ['json.marshal_with_options({"a": [1]}, {"pretty": true})', '"{\\n\\t\\"a\\": [\\n\\t\\t1\\n\\t]\\n}"'],
+  ['json.marshal_with_options({"a": 1}, {"prefix": "> ", "indent": "  "})', '"> {\\n>   \\"a\\": 1\\n> }"'],
+  ['json.marshal_with_options({"a": 1}, {"indent": "  ", "pretty": false})', '"{\\"a\\":1}"'],
+  [
+    'json.marshal_with_options({}, {"bad": 1})',
+    { code: 'eval_type_error', msg: 'operand 2 object contained unknown key bad' },
+  ],
+];
+
+/** Evaluates every case on one engine; exported shape shared by the family test files. */
+function run(cases: readonly [string, Want][]): void {
+  const engine = new Engine();
+  for (const [expr, want] of cases) {
+    test(expr, () => {
+      if (typeof want === 'object') {
+        assert.throws(
+          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
+          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
+        );
+        return;
+      }
+      const rows = engine.evalQuery(`x := ${expr}`).rows;
+      const got = rows[0]?.bindings.get('x');
+      assert.equal(got === undefined ? undefined : toJson(got), want);
+    });
+  }
+}
+
+run(CASES);

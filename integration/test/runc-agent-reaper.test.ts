@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { isChildSubreaper } from '../index.js';
+import { Reaper } from '../runc-agent/runtime/reaper.js';
+
+const linux =
+  process.platform === 'linux' ? undefined : 'prctl(PR_SET_CHILD_SUBREAPER) and waitpid by pid need Linux';
+
+/** Starts a shell that backgrounds `cmd` and exits at once: the background job is orphaned to us. */
+async function orphan(cmd: string): Promise<number> {
+  const sh = spawn('sh', ['-c', `${cmd} & echo $!`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  sh.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  await once(sh, 'exit');
+  return Number(out.trim());
+}
+
+test('the reaper collects orphans by pid and leaves child_process exits to libuv', {
+  skip: linux,
+}, async () => {
+  const reaper = Reaper.shared();
+  assert.equal(isChildSubreaper(), true);
+  const [o1, o2] = await Promise.all([orphan('sleep 0.3; exit 7'), orphan("sh -c 'sleep 0.3; kill -9 $$'")]);
+  const watched = Promise.all([reaper.watch(o1), reaper.watch(o2)]);
+  // While orphans are watched, Node's own children still report their exits.
+  const kid = spawn('sh', ['-c', 'sleep 0.1; exit 5']);
+  const [code] = (await once(kid, 'exit')) as [number | null];
+  assert.equal(code, 5);
+  const killed = spawn('sleep', ['5']);
+  killed.kill('SIGKILL');
+  const [, signal] = (await once(killed, 'exit')) as [number | null, string | null];
+  assert.equal(signal, 'SIGKILL');
+  assert.deepEqual(await watched, [{ code: 7 }, { code: 137, signal: 9 }]);
+  assert.equal(reaper.size, 0);
+});

@@ -99,10 +99,14 @@ export function mountsUnder(dir: string, mountinfo?: string): string[] {
     .reverse();
 }
 
-/** Unmounts everything at or below `dir` (lazily if busy); returns how many were unmounted. */
-export function unmountAll(dir: string): number {
+/**
+ * Unmounts everything at or below `dir` (lazily if busy); returns how many were unmounted. With
+ * `keepDir`, a mount on `dir` itself stays (its owner mounted it, e.g. a tmpfs pod directory).
+ */
+export function unmountAll(dir: string, keepDir = false): number {
   let n = 0;
   for (const mp of mountsUnder(dir)) {
+    if (keepDir && mp === dir) continue;
     try {
       if (unmount(mp)) n++;
     } catch (err) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -132,6 +133,34 @@ test('runtime: RemoveContainer answers DEADLINE_EXCEEDED when clean-up outlasts 
     assert.deepEqual(mountsUnder(dir), []);
   } finally {
     slow.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runtime: DestroySandbox unmounts what it mounted below the root, not a mount on the root itself', {
+  skip,
+}, async () => {
+  const dir = makeRoot('tmpfs');
+  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', dir]);
+  try {
+    const s = Sandbox.open({ root: dir });
+    await s.createSandbox({
+      sandbox_id: 'tmpfsroot',
+      storages: [
+        {
+          driver: 'ephemeral',
+          source: 'tmpfs',
+          fstype: 'tmpfs',
+          mount_point: '/run/kata-containers/sandbox/shm',
+        },
+      ],
+    });
+    assert.ok(mountsUnder(dir).length >= 4, 'root, shm, ipc and uts namespaces');
+    await s.destroy();
+    s.close();
+    assert.deepEqual(mountsUnder(dir), [dir]);
+  } finally {
+    execFileSync('umount', [dir]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -155,7 +155,7 @@ export class Sandbox {
     this.#storages = [];
     if (this.#ns) removeSharedNamespaces(this.#ns);
     this.#ns = undefined;
-    const left = unmountAll(this.paths.root);
+    const left = unmountAll(this.paths.root, true);
     if (left > 0) this.#log.warn({ count: left }, 'unmounted leftovers under the root');
     removeCgroup(sandboxCgroupPath(this.#id));
     clearState(this.paths.stateFile);

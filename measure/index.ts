@@ -86,3 +86,4 @@ export { FileSysfs, rtmrToMrIndex, TDX_SYSFS_ROOT, TdxRegister, type TdxSysfs } 
 export { DEFAULT_TPM_PCR, expectedPcr, TpmRegister } from './tpm/register.js';
 export { SwtpmSocketTransport, type TpmTransport } from './tpm/transport.js';
 export { describeSummary, type VerifySummary, type VerifyTarget, verifyLogBytes } from './verify.js';
+export { WASM_SHA_MAX_INPUT, wasmSha } from './wasm-sha512.js';

@@ -8,8 +8,6 @@ export const EV_EVENT_TAG = 0x6;
 export const AAEL_TAGGED_EVENT_ID = 0x4141454c;
 /** Largest event text Ward writes or accepts (1 MiB); bigger payloads are measured by digest. */
 export const MAX_EVENT_TEXT = 1 << 20;
-/** Fixed bytes of a record around the digest and the text: 3 u32, u16 alg, u32 size, tag u32, len u32. */
-const FIXED = 4 + 4 + 4 + 2 + 4 + 4 + 4;
 
 /** The three parts of an AAEL event text `<domain> <operation> <content>`. */
 export interface AaelEvent {
@@ -31,6 +29,8 @@ export interface LogRecord extends AaelEvent {
   readonly alg: HashAlg;
   /** The digest the record carries (must equal H(event data)); a view into the parsed buffer. */
   readonly digest: Buffer;
+  /** The content's UTF-8 bytes (a view), for checks that need no string. */
+  readonly contentBytes?: Buffer;
   /** The event data: the TCG_PCClientTaggedEvent bytes the digest covers; a view into the parsed buffer. */
   readonly eventData: Buffer;
 }
@@ -123,54 +123,90 @@ export function parseLog(buf: Buffer): ParsedLog {
 
 type ParseOne = { record: LogRecord } | { problem: string; torn: boolean };
 
+/**
+ * A record parsed in place: digest and event data are views into the log buffer and the text
+ * fields are decoded only when read, because replay of a million records needs neither copies
+ * nor strings (its checks run on bytes).
+ */
+class ParsedRecord implements LogRecord {
+  constructor(
+    readonly index: number,
+    readonly offset: number,
+    readonly length: number,
+    readonly mrIndex: number,
+    readonly alg: HashAlg,
+    readonly digest: Buffer,
+    readonly eventData: Buffer,
+    /** Offsets in eventData of the first and second space of the text. */
+    private readonly sp1: number,
+    private readonly sp2: number,
+  ) {}
+  get domain(): string {
+    return this.eventData.toString('utf8', 8, this.sp1);
+  }
+  get operation(): string {
+    return this.eventData.toString('utf8', this.sp1 + 1, this.sp2);
+  }
+  get content(): string {
+    return this.eventData.toString('utf8', this.sp2 + 1);
+  }
+  get contentBytes(): Buffer {
+    return this.eventData.subarray(this.sp2 + 1);
+  }
+}
+
+const torn = (index: number, off: number, what: string): ParseOne => ({
+  problem: `record ${index} at offset ${off}: truncated ${what}`,
+  torn: true,
+});
+const corrupt = (index: number, off: number, what: string): ParseOne => ({
+  problem: `record ${index} at offset ${off}: ${what}`,
+  torn: false,
+});
+
 /** Parses the record at `off`; `index` only names it in messages. */
 export function parseRecord(buf: Buffer, off: number, index: number): ParseOne {
   const left = buf.length - off;
-  const torn = (what: string): ParseOne => ({
-    problem: `record ${index} at offset ${off}: truncated ${what}`,
-    torn: true,
-  });
-  const corrupt = (what: string): ParseOne => ({
-    problem: `record ${index} at offset ${off}: ${what}`,
-    torn: false,
-  });
-  if (left < 14) return torn('header');
+  if (left < 14) return torn(index, off, 'header');
   const mrIndex = buf.readUInt32LE(off);
   const type = buf.readUInt32LE(off + 4);
   const count = buf.readUInt32LE(off + 8);
-  if (type !== EV_EVENT_TAG) return corrupt(`event type ${type}, expected EV_EVENT_TAG (6)`);
-  if (count !== 1) return corrupt(`${count} digests, expected 1`);
+  if (type !== EV_EVENT_TAG) return corrupt(index, off, `event type ${type}, expected EV_EVENT_TAG (6)`);
+  if (count !== 1) return corrupt(index, off, `${count} digests, expected 1`);
   const algId = buf.readUInt16LE(off + 12);
   const alg = algById(algId);
-  if (!alg) return corrupt(`unknown digest algorithm 0x${algId.toString(16).padStart(4, '0')}`);
-  if (left < FIXED - 8 + alg.size) return torn('digest');
-  const dgst = buf.subarray(off + 14, off + 14 + alg.size);
+  if (!alg) return corrupt(index, off, `unknown digest algorithm 0x${algId.toString(16).padStart(4, '0')}`);
+  if (left < 18 + alg.size) return torn(index, off, 'digest');
   const sizeAt = off + 14 + alg.size;
   const size = buf.readUInt32LE(sizeAt);
-  if (size < 8 || size > MAX_EVENT_TEXT + 8) return corrupt(`event size ${size} out of range`);
-  if (left < 18 + alg.size + size) return torn('event data');
-  const data = buf.subarray(sizeAt + 4, sizeAt + 4 + size);
-  if (data.readUInt32LE(0) !== AAEL_TAGGED_EVENT_ID) return corrupt('tagged event id is not AAEL');
-  if (data.readUInt32LE(4) !== size - 8) return corrupt('tagged event size disagrees with the event size');
-  const text = data.subarray(8);
-  if (!isUtf8(text)) return corrupt('event text is not UTF-8');
-  const str = text.toString('utf8');
-  const sp1 = str.indexOf(' ');
-  const sp2 = sp1 < 0 ? -1 : str.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 <= sp1 + 1) return corrupt('event text is not "<domain> <operation> <content>"');
+  if (size < 8 || size > MAX_EVENT_TEXT + 8) return corrupt(index, off, `event size ${size} out of range`);
+  if (left < 18 + alg.size + size) return torn(index, off, 'event data');
+  const dataAt = sizeAt + 4;
+  if (buf.readUInt32LE(dataAt) !== AAEL_TAGGED_EVENT_ID)
+    return corrupt(index, off, 'tagged event id is not AAEL');
+  if (buf.readUInt32LE(dataAt + 4) !== size - 8) {
+    return corrupt(index, off, 'tagged event size disagrees with the event size');
+  }
+  const end = dataAt + size;
+  const a = buf.indexOf(0x20, dataAt + 8);
+  const b = a < 0 || a >= end ? -1 : buf.indexOf(0x20, a + 1);
+  if (a <= dataAt + 8 || a >= end || b < 0 || b >= end || b === a + 1) {
+    return corrupt(index, off, 'event text is not "<domain> <operation> <content>"');
+  }
+  const data = buf.subarray(dataAt, end);
+  if (!isUtf8(data.subarray(8))) return corrupt(index, off, 'event text is not UTF-8');
+  const dgst = buf.subarray(off + 14, sizeAt);
   return {
-    record: {
+    record: new ParsedRecord(
       index,
-      offset: off,
-      length: 18 + alg.size + size,
+      off,
+      18 + alg.size + size,
       mrIndex,
       alg,
-      // Views into the caller's buffer: a million-record replay must not copy every record.
-      digest: dgst,
-      eventData: data,
-      domain: str.slice(0, sp1),
-      operation: str.slice(sp1 + 1, sp2),
-      content: str.slice(sp2 + 1),
-    },
+      dgst,
+      data,
+      a - dataAt,
+      b - dataAt,
+    ),
   };
 }

@@ -36,26 +36,35 @@ export interface ReplayResult {
 
 /**
  * The top-level `seq` of a Ward event's content (a JSON object), or undefined when the content
- * is not a Ward event. A small scanner rather than JSON.parse: replay calls it once per record.
+ * is not a Ward event. A small scanner rather than JSON.parse, over the UTF-8 bytes (JSON's
+ * structural characters are ASCII and never occur inside a multi-byte sequence): replay calls it
+ * once per record.
  */
-export function wardSequence(content: string): number | undefined {
-  if (content.charCodeAt(0) !== 0x7b /* { */) return undefined;
+export function wardSequence(content: string | Buffer): number | undefined {
+  const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  if (b[0] !== 0x7b /* { */) return undefined;
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-      continue;
-    }
-    if (c === 0x22) {
-      // A member name at depth 1 followed by ':' — check for "seq".
-      if (depth === 1 && content.startsWith('"seq":', i)) {
-        const m = /^-?\d+/.exec(content.slice(i + 6, i + 30));
-        return m ? Number(m[0]) : undefined;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === 0x22 /* " */) {
+      if (
+        depth === 1 &&
+        b[i + 1] === 0x73 &&
+        b[i + 2] === 0x65 &&
+        b[i + 3] === 0x71 &&
+        b[i + 4] === 0x22 &&
+        b[i + 5] === 0x3a
+      ) {
+        // "seq": then an integer.
+        let j = i + 6;
+        let v = 0;
+        const start = j;
+        while (j < b.length && b[j]! >= 0x30 && b[j]! <= 0x39 && j - start < 16)
+          v = v * 10 + (b[j++]! - 0x30);
+        return j > start ? v : undefined;
       }
-      inString = true;
+      // Skip the string, honouring escapes.
+      for (i++; i < b.length && b[i] !== 0x22; i++) if (b[i] === 0x5c) i++;
     } else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
   }
@@ -71,7 +80,9 @@ export function wardSequence(content: string): number | undefined {
 export function replay(parsed: ParsedLog, opts: ReplayOptions = {}): ReplayResult {
   const values = new Map<number, Buffer>();
   const alg = opts.alg ?? parsed.records[0]?.alg;
-  const ward = parsed.records[0] !== undefined && wardSequence(parsed.records[0].content) !== undefined;
+  const ward =
+    parsed.records[0] !== undefined &&
+    wardSequence(parsed.records[0].contentBytes ?? parsed.records[0].content) !== undefined;
   let n = 0;
   const stop = (index: number, message: string): ReplayResult => ({
     alg,
@@ -105,7 +116,7 @@ function checkRecord(
   if (!digest(r.alg, r.eventData).equals(r.digest))
     return `record ${r.index}: digest does not match its event data`;
   if (!ward) return undefined;
-  const seq = wardSequence(r.content);
+  const seq = wardSequence(r.contentBytes ?? r.content);
   if (seq === undefined) return `record ${r.index}: content has no sequence number`;
   if (seq !== r.index) {
     return `record ${r.index}: sequence ${seq} where ${r.index} was expected (record dropped, duplicated or reordered)`;

@@ -94,3 +94,24 @@ test('domain and operation must not contain whitespace; content no newline', () 
   assert.throws(() => taggedEventData({ domain: 'a', operation: 'x\ty', content: '' }), /whitespace/);
   assert.throws(() => taggedEventData({ domain: 'a', operation: 'x', content: 'a\nb' }), /newline/);
 });
+
+test('the WebAssembly SHA-384/512 agrees with node crypto at every padding boundary', async () => {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const { SHA512, wasmSha, extendValue } = await import('../index.js');
+  assert.ok(wasmSha('sha384', [Buffer.alloc(1)]), 'WebAssembly engine is active');
+  for (let len = 0; len <= 300; len++) {
+    const d = randomBytes(len);
+    for (const alg of [SHA384, SHA512]) {
+      assert.deepEqual(
+        wasmSha(alg.name as 'sha384' | 'sha512', [d]),
+        createHash(alg.name).update(d).digest(),
+        `${alg.name} ${len}`,
+      );
+    }
+  }
+  const big = randomBytes(70_000);
+  assert.deepEqual(digest(SHA384, big), createHash('sha384').update(big).digest());
+  const old = randomBytes(48);
+  const ev = randomBytes(48);
+  assert.deepEqual(extendValue(SHA384, old, ev), createHash('sha384').update(old).update(ev).digest());
+});

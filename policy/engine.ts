@@ -137,19 +137,32 @@ export class Engine {
       if (this.queries.size >= MAX_CACHED_QUERIES) this.queries.clear();
       this.queries.set(query, q);
     }
-    return runQuery(q, this.tree!, this.data, this.registry, {
+    const r = runQuery(q, this.tree!, this.data, this.registry, {
       input: this.input,
       strictBuiltinErrors: opts.strictBuiltinErrors ?? this.opts.strictBuiltinErrors === true,
       limits: this.limits,
       nowNs: this.opts.now?.() ?? BigInt(Date.now()) * 1_000_000n,
     });
+    const log = r.prints;
+    return {
+      rows: r.rows,
+      // Formatted on first read only (see PrintLog).
+      get prints(): readonly string[] {
+        return log.lines();
+      },
+    };
   }
 
   /** Evaluates a rule path such as `data.agent_policy.allow`; undefined when it has no value. */
   evalRule(path: string): { value: Value | undefined; prints: readonly string[] } {
     const r = this.evalQuery(path);
     const row = r.rows[0];
-    return { value: row?.expressions[0]?.value, prints: r.prints };
+    return {
+      value: row?.expressions[0]?.value,
+      get prints(): readonly string[] {
+        return r.prints;
+      },
+    };
   }
 }
 

@@ -246,7 +246,7 @@ export function evalFunction(
   loc: Loc,
 ): Value | undefined {
   let memo = ev.fnMemo.get(node);
-  const key = args.length === 1 && typeof args[0] === 'string' ? args[0] : args.map(canonical).join(SEP);
+  const key = args.length === 1 ? identityKey(args[0]!) : args.map(identityKey).join(SEP);
   const hit = memo?.get(key);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;
   if (ev.active.has(node)) {
@@ -296,4 +296,20 @@ export function evalFunction(
   if (memo === undefined) ev.fnMemo.set(node, (memo = new Map()));
   memo.set(key, result === undefined ? UNDEF : result);
   return result;
+}
+
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+
+/**
+ * A memo key for a function argument: scalars by value, composites by identity. Values are
+ * immutable, so the same object always means the same value; equal values held in different
+ * objects only cost a recomputation. Hashing whole documents on every call would cost more.
+ */
+function identityKey(v: Value): string {
+  if (v === null || typeof v !== 'object')
+    return typeof v === 'string' ? `s${v}` : `${typeof v}:${String(v)}`;
+  let id = ids.get(v);
+  if (id === undefined) ids.set(v, (id = nextId++));
+  return `#${id}`;
 }

@@ -10,6 +10,7 @@ import { evalDataRef, evalFunction, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
 import { formatPrintValue } from './print.js';
+import { PrintLog } from './prints.js';
 import { applyWith, type Mock, type WithState } from './with.js';
 
 /** Options of one evaluation. */
@@ -35,7 +36,7 @@ export class Evaluator implements WithState {
   dataOverrides: Map<string, Value> | null = null;
   /** `with f as g` replacements, keyed by builtin name or `data.` function path. */
   mocks: Map<string, Mock> | null = null;
-  readonly prints: string[] = [];
+  readonly prints = new PrintLog();
   /**
    * Stop a constant-valued rule or function at its first solution. Off by default: regorus (the
    * kata-agent's engine) enumerates every solution, and Kata policies' prints depend on it.
@@ -59,7 +60,7 @@ export class Evaluator implements WithState {
     this.ctx = {
       nowNs: opts.nowNs,
       strict: opts.strictBuiltinErrors,
-      print: (line) => this.prints.push(line),
+      print: (line) => this.prints.pushLine(line),
       tick: (n) => this.tick(n),
       cache,
     };
@@ -485,9 +486,9 @@ export class Evaluator implements WithState {
     return result === undefined ? false : k(result);
   }
 
-  /** Formats operands like `print`: undefined ones as `<undefined>`, strings raw. */
-  private formatParts(args: readonly Term[], f: Frame, all: boolean): string[] {
-    const parts: string[] = [];
+  /** Each operand's values (all of them, or the first); errors other than limits make it undefined. */
+  private operandValues(args: readonly Term[], f: Frame, all: boolean): Value[][] {
+    const out: Value[][] = [];
     for (const a of args) {
       const vals: Value[] = [];
       try {
@@ -504,13 +505,20 @@ export class Evaluator implements WithState {
           throw err;
         }
       }
-      parts.push(vals.length === 0 ? '<undefined>' : vals.map(formatPrintValue).join(', '));
+      out.push(vals);
     }
-    return parts;
+    return out;
+  }
+
+  /** Formats operands like `print`: undefined ones as `<undefined>`, strings raw. */
+  private formatParts(args: readonly Term[], f: Frame, all: boolean): string[] {
+    return this.operandValues(args, f, all).map((vals) =>
+      vals.length === 0 ? '<undefined>' : vals.map(formatPrintValue).join(', '),
+    );
   }
 
   private evalPrint(args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
-    this.prints.push(`${loc.file}:${loc.row}: ${this.formatParts(args, f, true).join(' ')}`);
+    this.prints.pushCall(loc.file, loc.row, this.operandValues(args, f, true));
     return k(true);
   }
 

@@ -5,6 +5,7 @@ import type { RuleTree } from '../lang/rule-tree.js';
 import type { Value } from '../value/index.js';
 import { type EvalOptions, Evaluator } from './evaluator.js';
 import type { Frame } from './frame.js';
+import type { PrintLog } from './prints.js';
 
 /** One solution, before the engine shapes it. */
 export interface RawRow {
@@ -19,7 +20,7 @@ export function runQuery(
   data: Value,
   registry: BuiltinRegistry,
   opts: EvalOptions,
-): { rows: RawRow[]; prints: string[] } {
+): { rows: RawRow[]; prints: PrintLog } {
   const ev = new Evaluator(tree, data, registry, opts);
   const f: Frame = new Array(q.slots);
   const values: Value[] = new Array(q.texts.length).fill(true);
@@ -74,6 +75,10 @@ export function runQuery(
       return step(i + 1);
     });
   };
+  // Builtin errors are control flow here (non-strict mode turns them into "undefined"); their
+  // stack traces are never shown, so don't pay for capturing them.
+  const traceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     step(0);
   } catch (err) {
@@ -87,6 +92,8 @@ export function runQuery(
     throw new PolicyError('eval_internal_error', `internal error: ${(err as Error).message}`, undefined, {
       cause: err,
     });
+  } finally {
+    Error.stackTraceLimit = traceLimit;
   }
   return { rows, prints: ev.prints };
 }

@@ -95,23 +95,30 @@ export class KataPolicy {
 
   /** Decides one request; errors deny (unless failures are allowed), never throw. */
   decide(request: string, input: Value, inputError?: PolicyError): KataDecision {
-    let prints: string[] = [];
-    const deny = (error: PolicyError | undefined, ops: Value | null): KataDecision => {
-      const allowed = this.allowFailures;
-      const message =
-        error === undefined
-          ? `${request} is blocked by policy: ${prints.join(' ')}`
-          : `${request}: ${error.message}`;
+    let printsOf: () => readonly string[] = () => [];
+    // Prints and messages are formatted on first read: allowed requests rarely need them.
+    const make = (allowed: boolean, ops: Value | null, error?: PolicyError): KataDecision => {
+      const lines = (): readonly string[] => printsOf();
+      const state = this.pstate;
       return {
         request,
         allowed,
         ops,
-        prints,
-        message: allowed ? '' : message,
-        state: this.pstate,
+        state,
         ...(error ? { error } : {}),
+        get prints(): readonly string[] {
+          return lines();
+        },
+        get message(): string {
+          if (allowed) return '';
+          return error === undefined
+            ? `${request} is blocked by policy: ${lines().join(' ')}`
+            : `${request}: ${error.message}`;
+        },
       };
     };
+    const deny = (error: PolicyError | undefined, ops: Value | null): KataDecision =>
+      make(this.allowFailures, ops, error);
     if (inputError !== undefined) return deny(inputError, null);
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(request)) {
       return deny(
@@ -122,14 +129,14 @@ export class KataPolicy {
     try {
       this.engine.setInput(input);
       const r = this.engine.evalQuery(`data.${KATA_PACKAGE}.${request}`);
-      prints = [...r.prints];
+      printsOf = () => r.prints;
       const value = r.rows.length === 1 ? r.rows[0]!.expressions[0]?.value : undefined;
       if (value === undefined) {
         return deny(new PolicyError('kata_policy_error', `policy check: no result for ${request}`), null);
       }
       if (typeof value === 'boolean') {
         return value
-          ? { request, allowed: true, ops: null, prints, message: '', state: this.pstate }
+          ? make(true, null)
           : deny(undefined, null);
       }
       if (!(value instanceof ObjectV)) {
@@ -153,7 +160,7 @@ export class KataPolicy {
         if (st === undefined) throw new PolicyError('kata_policy_error', 'json patch removed data.pstate');
         this.setState(st);
       }
-      return { request, allowed: true, ops, prints, message: '', state: this.pstate };
+      return make(true, ops);
     } catch (err) {
       const e =
         err instanceof PolicyError

@@ -52,7 +52,7 @@ export const DEFAULT_CONFIG: WardConfig = {
       agent: 'in-process',
       transport: 'unix',
       agent_binary: '',
-      runc: 'runc',
+      runc: '',
       policy: '',
       proxy_binary: '',
     },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KataPolicy } from '../policy/index.js';
+import { KataPolicy, parseJson } from '../policy/index.js';
 import { KATA_POLICY_PROFILES } from '../proto/index.js';
 import type { PolicyDecider, Verdict } from './decider.js';
 import { ProxyError } from './errors.js';
@@ -24,11 +24,22 @@ class KataDecider implements PolicyDecider {
   }
 
   decide(requestName: string, inputJson: string): Verdict {
-    return verdict(this.policy.decide(requestName, inputJson));
+    return verdict(this.policy.decideJson(requestName, inputJson));
   }
 
   setPolicy(inputJson: string, policyText: string): Verdict {
-    const d = this.policy.setPolicy(inputJson, policyText);
+    let input: ReturnType<typeof parseJson>;
+    try {
+      input = parseJson(inputJson);
+    } catch (err) {
+      return {
+        allowed: false,
+        prints: [],
+        message: `SetPolicyRequest: ${(err as Error).message}`,
+        error: err as Error,
+      };
+    }
+    const d = this.policy.setPolicy(input, policyText);
     if (d.allowed) this.currentDigest = policyDigest(policyText);
     return verdict(d);
   }

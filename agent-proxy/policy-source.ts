@@ -27,13 +27,16 @@ export function agentRequestNames(): string[] {
   return [...names].sort();
 }
 
+// Kata policies are parsed as Rego v0 (with future.keywords imports), as the kata-agent does;
+// Ward's generated policies declare `import rego.v1` so they read the same either way.
+
 /**
  * Ward's closed-door default, for a proxy started without any policy: every request is refused
  * with a message saying why, except SetPolicyRequest, the channel through which an authorized
  * policy can still be delivered (and measured), as the kata-agent's strict default does.
  */
 export function defaultDenyPolicy(): string {
-  const lines = ['package agent_policy', '', 'default SetPolicyRequest := true', ''];
+  const lines = ['package agent_policy', '', 'import rego.v1', '', 'default SetPolicyRequest := true', ''];
   const why =
     'ward-agent-proxy has no policy configured (set policy.file, init-data policy.rego, or allow_all)';
   for (const name of agentRequestNames()) {
@@ -45,7 +48,7 @@ export function defaultDenyPolicy(): string {
 
 /** The explicit allow-all policy (`allow_all = true`): every request allowed, still measured. */
 export function allowAllPolicy(): string {
-  const lines = ['package agent_policy', ''];
+  const lines = ['package agent_policy', '', 'import rego.v1', ''];
   for (const name of agentRequestNames()) lines.push(`default ${name} := true`);
   return `${lines.join('\n')}\n`;
 }

@@ -95,6 +95,18 @@ test('guest-only operations are accepted without touching the host', { skip }, a
   await c.call('ReseedRandomDev', { data: Buffer.from('seed') });
   assert.deepEqual(await c.call('ListInterfaces', {}), { Interfaces: [] });
   assert.deepEqual(await c.call('ListRoutes', {}), { Routes: [] });
+  const iface = {
+    device: 'eth0',
+    name: 'eth0',
+    mtu: 1500,
+    hwAddr: '02:00:00:00:00:01',
+    IPAddresses: [{ family: 0, address: '10.0.0.2', mask: '24' }],
+  };
+  const got = await c.call('UpdateInterface', { interface: iface });
+  assert.equal(got['name'], 'eth0');
+  assert.equal(Number(got['mtu']), 1500);
+  const routes = { Routes: [{ dest: '0.0.0.0/0', gateway: '10.0.0.1', device: 'eth0' }] };
+  assert.equal(((await c.call('UpdateRoutes', { routes }))['Routes'] as unknown[]).length, 1);
   const d = await c.call('GetGuestDetails', { mem_block_size: false, mem_hotplug_probe: false });
   assert.ok((d['agent_details'] as { storage_handlers: string[] }).storage_handlers.includes('virtio-fs'));
   const m = await c.call('GetMetrics', {});

@@ -54,10 +54,12 @@ function fail(what: string, arg: string): never {
   throw new Re2Error(`error parsing regexp: ${what}: \`${arg}\``);
 }
 
-function esc(cp: number): string {
+/** A code point as JS pattern text; '-' is only escapable (and only needs escaping) in a class. */
+function esc(cp: number, inClass = true): string {
   if (cp < 0x20 || cp === 0x7f || (cp >= 0xd800 && cp <= 0xdfff)) return `\\u{${cp.toString(16)}}`;
   const ch = String.fromCodePoint(cp);
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+  if (ch === '-') return inClass ? '\\-' : '-';
+  return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
 }
 
 function caseVariants(cp: number): number[] {
@@ -195,8 +197,8 @@ class Translator {
     }
     if (this.flags.i && this.expand && cased) {
       const vs = caseVariants(cp);
-      this.out += vs.length > 1 ? `[${vs.map(esc).join('')}]` : esc(cp);
-    } else this.out += esc(cp);
+      this.out += vs.length > 1 ? `[${vs.map((v) => esc(v)).join('')}]` : esc(cp, false);
+    } else this.out += esc(cp, false);
     this.atom();
   }
 

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Engine, PolicyError, toJson } from '../index.js';
+
+// Each case: a Rego expression and the JSON of its value, or the error with strict builtin errors.
+// Expected instants, texts and messages were produced by Go 1.19's time package.
+type Want = string | undefined | { code: string; msg: string };
+
+const CASES: readonly [string, Want][] = [
+  ['time.parse_ns("2006-01-02T15:04:05Z07:00", "2017-06-02T19:00:00-07:00")', '1496455200000000000'],
+  ['time.parse_ns("2006-01-02", "2017-06-02")', '1496361600000000000'],
+  ['time.parse_ns("Mon Jan _2 15:04:05 2006", "Fri Jun  2 19:00:00 2017")', '1496430000000000000'],
+  ['time.parse_ns("2006-01-02 15:04:05", "2017-06-02 19:00:00.123456")', '1496430000123456000'],
+  ['time.parse_ns("Jan 2, 2006 at 3:04pm (MST)", "Feb 3, 2013 at 7:54pm (PST)")', '1359921240000000000'],
+  ['time.parse_ns("2006-002", "2020-366")', '1609372800000000000'],
+  ['time.parse_ns("RFC822Z", "02 Jun 17 19:00 -0700")', '1496455200000000000'],
+  [
+    'time.parse_ns("2006-01-02", "2017-02-30")',
+    { code: 'eval_builtin_error', msg: 'parsing time "2017-02-30": day out of range' },
+  ],
+  [
+    'time.parse_ns("2006-01-02", "2017-13-01")',
+    { code: 'eval_builtin_error', msg: 'parsing time "2017-13-01": month out of range' },
+  ],
+  ['time.parse_ns("2006-01-02", "2017-06-02x")', { code: 'eval_builtin_error', msg: 'extra text: "x"' }],
+  [
+    'time.parse_ns("2006-01-02", "17-06-02")',
+    { code: 'eval_builtin_error', msg: 'cannot parse "6-02" as "2006"' },
+  ],
+  [
+    'time.parse_ns("2006-01-02T15:04:05Z07:00", "2262-04-11T23:47:16.854775808-00:00")',
+    { code: 'eval_builtin_error', msg: 'time outside of valid range' },
+  ],
+  ['time.parse_rfc3339_ns("2017-06-02T19:00:00.5+05:30")', '1496410200500000000'],
+  ['time.parse_duration_ns("1h2m3.5s")', '3723500000000'],
+  ['time.parse_duration_ns("-1.5h")', '-5400000000000'],
+  ['time.parse_duration_ns("1µs")', '1000'],
+  ['time.parse_duration_ns("1")', { code: 'eval_builtin_error', msg: 'time: missing unit in duration "1"' }],
+  [
+    'time.parse_duration_ns("1x")',
+    { code: 'eval_builtin_error', msg: 'time: unknown unit "x" in duration "1x"' },
+  ],
+  [
+    'time.parse_duration_ns("9223372036854775808ns")',
+    { code: 'eval_builtin_error', msg: 'time: invalid duration' },
+  ],
+  ['time.format([1517832000123456789, "UTC", "RFC3339Nano"])', '"2018-02-05T12:00:00.123456789Z"'],
+  ['time.format(1517832000123456789)', '"2018-02-05T12:00:00.123456789Z"'],
+  ['time.format([1517832000123456789, "America/New_York"])', '"2018-02-05T07:00:00.123456789-05:00"'],
+  [
+    'time.format([1517832000123456789, "UTC", "Mon Jan _2 3:04:05.000 PM MST -07:00 Z07 2006 06 __2 002"])',
+    '"Mon Feb  5 12:00:00.123 PM UTC +00:00 Z 2018 18  36 036"',
+  ],
+  [
+    'time.format([1517832000123456789, "America/New_York", "Mon Jan _2 3:04:05.000 PM MST -07:00 Z07 2006 06 __2 002"])',
+    '"Mon Feb  5 7:00:00.123 AM EST -05:00 -05 2018 18  36 036"',
+  ],
+  ['time.format([0, "Mars/Olympus"])', { code: 'eval_builtin_error', msg: 'unknown time zone Mars/Olympus' }],
+  ['time.date([1700000000000000000, "America/Los_Angeles"])', '[2023,11,14]'],
+  ['time.clock([1700000000000000000, "America/Los_Angeles"])', '[14,13,20]'],
+  ['time.weekday(1517832000000000000)', '"Monday"'],
+  ['time.weekday(1.5)', { code: 'eval_builtin_error', msg: 'timestamp too big' }],
+  [
+    'time.date("x")',
+    {
+      code: 'eval_type_error',
+      msg: 'operand 1 must be either number (ns) or [number (ns), string (tz)] but got string',
+    },
+  ],
+  ['time.add_date(1585852421593912000, 3, 9, 12)', '1705257221593912000'],
+  ['time.add_date(1580464800000000000, 0, 1, 0)', '1583143200000000000'],
+  ['time.add_date(0, 2262, 1, 1)', { code: 'eval_builtin_error', msg: 'time outside of valid range' }],
+  ['time.diff(1577836800000000000, 1709251199000000000)', '[4,1,28,23,59,59]'],
+  ['time.diff(1709251199000000000, 1577836800000000000)', '[4,1,28,23,59,59]'],
+  ['time.now_ns() > 0', 'true'],
+];
+
+/** Evaluates every case on one engine; exported shape shared by the family test files. */
+function run(cases: readonly [string, Want][]): void {
+  const engine = new Engine();
+  for (const [expr, want] of cases) {
+    test(expr, () => {
+      if (typeof want === 'object') {
+        assert.throws(
+          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
+          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
+        );
+        return;
+      }
+      const rows = engine.evalQuery(`x := ${expr}`).rows;
+      const got = rows[0]?.bindings.get('x');
+      assert.equal(got === undefined ? undefined : toJson(got), want);
+    });
+  }
+}
+
+run(CASES);

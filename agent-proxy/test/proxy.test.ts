@@ -230,7 +230,8 @@ test('every request is in the log, in order, with its decision, and the log repl
     'ExecProcess:deny',
     'SetPolicy:allow',
   ]);
-  for (const [i, r] of parsed.records.entries()) assert.equal((JSON.parse(r.content) as { seq: number }).seq, i);
+  for (const [i, r] of parsed.records.entries())
+    assert.equal((JSON.parse(r.content) as { seq: number }).seq, i);
   const reg = await openRegister(register);
   const value = await reg.read();
   await reg.close();

@@ -10,4 +10,11 @@ import type { CommandRegistrar } from './program.js';
  * Every command family of `ward`. Each area adds its registrar here (one line each), in the
  * order they appear in `ward --help`.
  */
-export const REGISTRARS: readonly CommandRegistrar[] = [registerLog, registerInitData, registerIdentity, registerAgent, registerPolicy, registerInstall];
+export const REGISTRARS: readonly CommandRegistrar[] = [
+  registerLog,
+  registerInitData,
+  registerIdentity,
+  registerAgent,
+  registerPolicy,
+  registerInstall,
+];

@@ -1,8 +1,10 @@
 import { identitySuite } from './identity.js';
 import { measureSuite } from './measure.js';
 import { POLICY_BENCH } from './policy.js';
+import { protoSuite } from './proto.js';
 import { shimBench } from './shim.js';
 import type { BenchTable } from './table.js';
+import { ttrpcSuite } from './ttrpc.js';
 
 /** One benchmark suite of `make bench`: a name (for `BENCH=<name>`) and a runner producing tables. */
 export interface BenchSuite {
@@ -11,4 +13,4 @@ export interface BenchSuite {
 }
 
 /** Every suite, in the order `make bench` runs them. Each area adds one line. */
-export const SUITES: readonly BenchSuite[] = [measureSuite, POLICY_BENCH, identitySuite, shimBench];
+export const SUITES: readonly BenchSuite[] = [measureSuite, POLICY_BENCH, identitySuite, shimBench, ttrpcSuite, protoSuite];

@@ -130,7 +130,7 @@ async function run(): Promise<readonly BenchTable[]> {
   };
 
   const fromJson = coldStart(
-    "const t=performance.now(); const m=await import('./dist/proto/codec/registry.js'); m.messageType('grpc.CreateContainerRequest'); console.log(performance.now()-t)",
+    "const t=performance.now(); const m=await import('./dist/proto/index.js'); m.messageType('grpc.CreateContainerRequest'); console.log(performance.now()-t)",
   );
   const files = ['kata/agent.proto', 'containerd/task/v2/shim.proto', 'ttrpc/request.proto'];
   const fromProto = coldStart(

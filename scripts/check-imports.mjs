@@ -36,7 +36,9 @@ for (const file of files) {
   for (const m of src.matchAll(importRe)) specs.push({ spec: m[3], typeOnly: Boolean(m[2]) });
   for (const m of src.matchAll(dynRe)) specs.push({ spec: m[1], typeOnly: false });
   for (const { spec, typeOnly } of specs) {
-    if (!spec.startsWith('.')) continue;
+    // Package imports are npm's business; paths into dist/ are compiled output handed to child
+    // processes (e.g. `node -e "import('./dist/…')"`), not source imports.
+    if (!spec.startsWith('.') || /(^|\/)dist\//.test(spec)) continue;
     const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
     const trel = relative(root, target).split(sep).join('/');
     const ttop = trel.split('/')[0];

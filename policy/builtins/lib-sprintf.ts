@@ -17,6 +17,7 @@ type Arg =
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const MAX_FLOAT = 1.7976931348623157e308;
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 /** Converts a Rego value to the Go operand OPA passes to fmt. */
 export function toGoArg(v: Value): Arg {
@@ -124,12 +125,28 @@ function fmtFloat(v: number, verb: string, f: Spec): string | undefined {
     case 'g':
     case 'G':
       text = formatFloatAbs(Math.abs(v), verb === 'v' ? 'g' : verb, f.prec);
+      if (f.sharp) text = sharpG(text, f.prec < 0 ? 6 : f.prec === 0 ? 1 : f.prec);
       break;
     case 'e':
     case 'E':
     case 'f':
     case 'F':
       text = formatFloatAbs(Math.abs(v), verb === 'F' ? 'f' : verb, f.prec < 0 ? 6 : f.prec);
+      if (f.sharp && !text.includes('.')) text = text.replace(/^(\d+)/, '$1.');
+      break;
+    case 'b':
+      text = floatBinary(Math.abs(v));
+      break;
+    case 'x':
+    case 'X':
+      if (f.prec >= 0) return undefined;
+      text = floatHex(Math.abs(v), verb === 'X');
+      if (f.sharp) {
+        // Go counts the 'x' and every mantissa digit towards the 6 significant digits.
+        const [mant, exp] = text.split(/(?=[pP])/) as [string, string];
+        const counted = mant.replace('.', '').length - 1;
+        text = `${mant.includes('.') ? mant : `${mant}.`}${'0'.repeat(Math.max(0, 6 - counted))}${exp}`;
+      }
       break;
     default:
       return undefined;
@@ -137,6 +154,50 @@ function fmtFloat(v: number, verb: string, f: Spec): string | undefined {
   const neg = v < 0 || Object.is(v, -0);
   const sign = neg ? '-' : f.plus ? '+' : f.space ? ' ' : '';
   return pad(sign + text, f, true);
+}
+
+/** %#g: keep `digits` significant digits (trailing zeros) and always a decimal point. */
+function sharpG(text: string, digits: number): string {
+  const m = /^(\d+)(?:\.(\d*))?([eE].*)?$/.exec(text);
+  if (m === null) return text;
+  const int = m[1]!;
+  const frac = m[2] ?? '';
+  const sig = (int + frac).replace(/^0+/, '').length || 1;
+  return `${int}.${frac}${'0'.repeat(Math.max(0, digits - sig))}${m[3] ?? ''}`;
+}
+
+const F64 = new DataView(new ArrayBuffer(8));
+
+function floatParts(x: number): [bigint, number] {
+  F64.setFloat64(0, x);
+  const bits = F64.getBigUint64(0);
+  const e = Number((bits >> 52n) & 0x7ffn);
+  const m = bits & ((1n << 52n) - 1n);
+  return e === 0 ? [m, -1074] : [m | (1n << 52n), e - 1075];
+}
+
+/** %b of a float64: decimal mantissa, 'p', binary exponent. */
+function floatBinary(x: number): string {
+  const [m, e] = floatParts(x);
+  return `${m}p${e < 0 ? '-' : '+'}${Math.abs(e)}`;
+}
+
+/** %x of a float64: 0x1.hhhp±dd with trailing zeros removed. */
+function floatHex(x: number, upper: boolean): string {
+  let out: string;
+  if (x === 0) out = '0x0p+00';
+  else {
+    let [m, e] = floatParts(x);
+    while (m < 1n << 52n) {
+      m <<= 1n;
+      e--;
+    }
+    e += 52;
+    const frac = (m & ((1n << 52n) - 1n)).toString(16).padStart(13, '0').replace(/0+$/, '');
+    const a = Math.abs(e);
+    out = `0x1${frac === '' ? '' : `.${frac}`}p${e < 0 ? '-' : '+'}${a < 10 ? `0${a}` : a}`;
+  }
+  return upper ? out.toUpperCase() : out;
 }
 
 function fmtString(s: string, verb: string, f: Spec): string | undefined {
@@ -154,6 +215,7 @@ function fmtString(s: string, verb: string, f: Spec): string | undefined {
         const h = b.toString(16).padStart(2, '0');
         return verb === 'X' ? h.toUpperCase() : h;
       });
+      if (bytes.length === 0) return pad('', f, true);
       const pre = f.sharp ? (verb === 'X' ? '0X' : '0x') : '';
       const out = f.space ? hex.map((h) => pre + h).join(' ') : pre + hex.join('');
       return pad(out, f, true);
@@ -169,7 +231,7 @@ function fmtString(s: string, verb: string, f: Spec): string | undefined {
 }
 
 function fmtBig(v: bigint, verb: string, f: Spec): string {
-  const out = fmtInteger(v, verb === 's' ? 'd' : verb, f);
+  const out = verb === 'O' ? undefined : fmtInteger(v, verb === 's' ? 'd' : verb, f);
   return out ?? `%!${verb}(big.Int=${v.toString()})`;
 }
 
@@ -178,11 +240,13 @@ function fmtChar(v: bigint, verb: string, f: Spec): string | undefined {
   if (verb === 'c') return pad(String.fromCodePoint(cp), f, true);
   if (verb === 'q') return pad(goQuote(String.fromCodePoint(cp), f.plus, "'"), f, true);
   if (verb === 'U') {
-    const u = `U+${Number(v < 0n ? -v : v)
-      .toString(16)
-      .toUpperCase()
-      .padStart(4, '0')}`;
-    return pad(f.sharp ? `${u} '${String.fromCodePoint(cp)}'` : u, f, true);
+    // Go formats the operand as uint64, and adds the character only when it is printable.
+    const u = BigInt.asUintN(64, v);
+    let out = `U+${u.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (f.sharp && u <= 0x10ffffn && PRINTABLE.test(String.fromCodePoint(Number(u)))) {
+      out += ` '${String.fromCodePoint(Number(u))}'`;
+    }
+    return pad(out, f, true);
   }
   return undefined;
 }
@@ -205,7 +269,8 @@ function formatArg(a: Arg, verb: string, f: Spec): string {
   }
   if (verb === 'T') return pad(typeOf(a), f, true);
   if (out !== undefined) return out;
-  return `%!${verb}(${typeOf(a)}=${plainV(a)})`;
+  // Go prints the operand with %v and the same flags inside the bad-verb notation.
+  return `%!${verb}(${typeOf(a)}=${formatArg(a, 'v', f)})`;
 }
 
 function plainV(a: Arg): string {

@@ -12,6 +12,7 @@ import {
   KATA_POLICY_LEGACY_PASSFD,
   type KataPolicyProfile,
   type MessageName,
+  messageType,
   ProtoError,
   policyEndpoint,
   policyInputFromRequest,
@@ -219,4 +220,109 @@ test('policy JSON that the agent would never produce is refused', () => {
   const msg = requestFromPolicyInput('grpc.SetGuestDateTimeRequest', big);
   assert.equal(msg.Sec, 2n ** 63n - 1n);
   assert.equal(policyInputFromRequest('grpc.SetGuestDateTimeRequest', msg), big);
+});
+
+// Random requests of every agent RPC (all profiles): policy text → request → policy text is the
+// identity, and for every type but CopyFile (whose data the policy never sees) so are the bytes.
+const RANDOM_ROUNDS = 40;
+const RANDOM_DEPTH = 6;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const STRINGS = ['', 'a', 'é"\\/\n\t\u0001\u2028', '日本語', '😀x', 'type', '{"x":1}'];
+
+function randomScalar(type: string, r: () => number): unknown {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  switch (type) {
+    case 'string':
+      return pick(STRINGS);
+    case 'bool':
+      return r() < 0.5;
+    case 'bytes':
+      return Uint8Array.from({ length: Math.floor(r() * 4) }, () => Math.floor(r() * 256));
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      return pick([0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 4096]);
+    case 'uint32':
+    case 'fixed32':
+      return pick([0, 1, 2 ** 32 - 1, 0o120777, 0o100644, 0o040755]);
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+      return pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n]);
+    case 'uint64':
+    case 'fixed64':
+      return pick([0n, 1n, 2n ** 64n - 1n, 2n ** 53n + 1n]);
+    default:
+      return 0;
+  }
+}
+
+function randomMessage(
+  type: ReturnType<typeof messageType>,
+  r: () => number,
+  depth: number,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const oneofDone = new Set<string>();
+  for (const f of type.fieldsArray) {
+    if (r() < 0.3) continue;
+    if (f.partOf && f.partOf.fieldsArray.length > 1) {
+      if (oneofDone.has(f.partOf.name)) continue;
+      oneofDone.add(f.partOf.name);
+    }
+    const one = (): unknown => {
+      const rt = f.resolvedType;
+      if (rt && 'fieldsArray' in rt) return depth < RANDOM_DEPTH ? randomMessage(rt, r, depth + 1) : {};
+      if (rt && 'values' in rt) {
+        const vals = Object.values(rt.values);
+        return vals[Math.floor(r() * vals.length)];
+      }
+      return randomScalar(f.type, r);
+    };
+    const n = Math.floor(r() * 3);
+    if ('keyType' in f)
+      out[f.name] = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, one()]));
+    else if (f.repeated) out[f.name] = Array.from({ length: n }, one);
+    else out[f.name] = one();
+  }
+  return out;
+}
+
+test('random requests of every agent RPC round-trip through the policy form, under every profile', () => {
+  const r = rng(20261122);
+  const requestTypes = [...new Set(REQUEST_TYPES.values())];
+  assert.equal(requestTypes.length, 41, 'distinct request types of the 42 RPCs');
+  for (const profile of [KATA_POLICY_CURRENT, KATA_POLICY_LEGACY, KATA_POLICY_LEGACY_PASSFD]) {
+    for (const name of requestTypes) {
+      for (let i = 0; i < RANDOM_ROUNDS; i++) {
+        const bytes = encode(name, randomMessage(messageType(name), r, 0) as never);
+        const msg = decode(name, bytes);
+        let text: string;
+        try {
+          text = policyInputFromRequest(name, msg, profile);
+        } catch (e) {
+          // Only a symlink CopyFile whose target is not UTF-8 may be refused.
+          assert.ok(e instanceof ProtoError && name === 'grpc.CopyFileRequest', String(e));
+          continue;
+        }
+        assert.doesNotThrow(() => JSON.parse(text), `${name}: ${text}`);
+        const back = requestFromPolicyInput(name, text, profile);
+        assert.equal(policyInputFromRequest(name, back, profile), text, `${profile.name} ${name}`);
+        if (name !== 'grpc.CopyFileRequest' && profile === KATA_POLICY_CURRENT) {
+          assert.deepEqual([...encode(name, back as never)], [...bytes], `${name}: bytes`);
+        }
+      }
+    }
+  }
 });

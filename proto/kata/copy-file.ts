@@ -82,8 +82,11 @@ export function copyFileFromPolicyInput(
   if (input.path !== undefined) out.path = input.path;
   for (const k of COPY_FILE_NUMBERS) {
     const v = input[k];
-    if (v !== undefined)
-      out[k] = typeof v === 'number' && (k === 'file_size' || k === 'offset') ? BigInt(v) : v;
+    if (v === undefined) continue;
+    if (typeof v === 'number' && (k === 'file_size' || k === 'offset')) {
+      if (!Number.isSafeInteger(v)) throw new ProtoError('ERR_POLICY_INPUT', `CopyFileRequest: inexact ${k}`);
+      out[k] = BigInt(v);
+    } else out[k] = v;
   }
   const mode = typeof input.file_mode === 'number' ? input.file_mode : 0;
   if (profile.copyFile === 'symlink_src') {

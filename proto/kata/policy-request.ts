@@ -108,9 +108,10 @@ function single(
     return Uint8Array.from(v as number[]);
   }
   if (LONG_TYPES.has(f.type)) {
-    if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+    // A double beyond 2^53 may already have been rounded by JSON.parse: refuse it rather than guess.
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
     if (typeof v === 'bigint') return v;
-    fail(where, 'expected an integer');
+    fail(where, 'expected an exact integer (pass JSON text or bigint beyond 2^53)');
   }
   // Remaining scalars and enums are range- and type-checked by validateMessage.
   return v;

@@ -215,6 +215,17 @@ test('policy JSON that the agent would never produce is refused', () => {
       `${name} ${text}`,
     );
   }
+  // A parsed value whose 64-bit number may already be rounded is refused, not guessed at.
+  for (const [name, value] of [
+    ['grpc.SetGuestDateTimeRequest', { Sec: 2 ** 60, Usec: 0 }],
+    ['grpc.CopyFileRequest', { file_size: 2 ** 60 }],
+  ] as const) {
+    assert.throws(
+      () => requestFromPolicyInput(name, value),
+      (e: unknown) => e instanceof ProtoError && e.code === 'ERR_POLICY_INPUT',
+      name,
+    );
+  }
   // 64-bit values beyond 2^53 stay exact both ways.
   const big = '{"Sec":9223372036854775807,"Usec":-9223372036854775808}';
   const msg = requestFromPolicyInput('grpc.SetGuestDateTimeRequest', big);

@@ -1,6 +1,5 @@
 import type { WardConfig } from '../config/schema.js';
-import { ShimError } from '../errors.js';
-import { dialUnixAgent } from './dial.js';
+import { dialAgent } from './dial.js';
 import type { SandboxDriver, SandboxHandle } from './types.js';
 
 /**
@@ -19,18 +18,7 @@ export class RemoteDriver implements SandboxDriver {
 
   async start(): Promise<SandboxHandle> {
     const addr = this.cfg.sandbox.remote.address;
-    if (!addr.startsWith('unix://')) {
-      // vsock://, hvsock:// and tcp:// go through ward/proto's transports once wired here.
-      throw new ShimError(
-        `sandbox.remote.address ${addr}: only unix:// is wired in this build`,
-        'ERR_SHIM_CONFIG',
-      );
-    }
-    const agent = await dialUnixAgent(
-      addr.slice('unix://'.length),
-      this.cfg.agent.dial_timeout_ms,
-      this.cfg.agent.request_timeout_ms,
-    );
+    const agent = await dialAgent(addr, this.cfg.agent.dial_timeout_ms, this.cfg.agent.request_timeout_ms);
     this.handle = { agent, sharedDir: undefined, pid: process.pid };
     return this.handle;
   }

@@ -1,8 +1,7 @@
-import { chmod, rm } from 'node:fs/promises';
-import { createServer, type Server as NetServer } from 'node:net';
+import { rm } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import type protobuf from 'protobufjs';
-import { messageType, serviceMethods, TASK_SERVICE } from '../../proto/index.js';
+import { listen, messageType, serviceMethods, TASK_SERVICE } from '../../proto/index.js';
 import { Server, type ServiceDefinition, statusError, type UnaryHandler } from '../../proto/ttrpc/index.js';
 import type { WardConfig } from '../config/schema.js';
 import { type InProcessAgentStarter, LocalDriver } from '../drivers/local.js';
@@ -60,16 +59,6 @@ export function taskDefinition(svc: TaskService, log: Logger): ServiceDefinition
   return def;
 }
 
-function listen(server: NetServer, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
 /**
  * Serves one pod in this (pre-started) worker: the task service on the pod's socket (mode
  * 0600), the sandbox driver, events to containerd. Exits the process when the last task is gone
@@ -122,7 +111,6 @@ export async function servePod(
     encodeStats: (m) => encodeMessage(statsType.fullName.slice(1), m),
   });
   const ttrpc = new Server();
-  const net = createServer();
   const service: TaskService = new TaskService({
     session,
     events,
@@ -169,9 +157,9 @@ export async function servePod(
   const def = taskDefinition(service, log);
   ttrpc.register(TASK_SERVICE, def);
   ttrpc.register(TASK_SERVICE_V3, def);
-  await rm(req.socket, { force: true });
-  await listen(net, req.socket);
-  await chmod(req.socket, 0o600);
+  // Only peers with the shim's uid may talk to it (SO_PEERCRED), as containerd's shims require;
+  // a stale socket file is replaced.
+  const net = await listen(`unix://${req.socket}`, { peerCredentials: 'same-user', mode: 0o600 });
   ttrpc.serve(net);
   log.info({ socket: req.socket }, 'serving pod');
 }

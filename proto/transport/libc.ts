@@ -1,6 +1,17 @@
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import koffi, { type KoffiFunc } from 'koffi';
+import type { KoffiFunc } from 'koffi';
 import { TransportError, TransportErrorCode } from './errors.js';
+
+type Koffi = typeof import('koffi');
+
+let koffiModule: Koffi | undefined;
+
+/** koffi, loaded on first use: importing ward/ttrpc must not need the native module. */
+function koffi(): Koffi {
+  koffiModule ??= createRequire(import.meta.url)('koffi') as Koffi;
+  return koffiModule;
+}
 
 /** The socket system calls Ward makes through koffi (AF_VSOCK has no node API). */
 export interface SocketLibc {
@@ -18,7 +29,7 @@ let cached: SocketLibc | undefined;
 export function socketLibc(): SocketLibc {
   if (cached !== undefined) return cached;
   try {
-    const lib = koffi.load('libc.so.6');
+    const lib = koffi().load('libc.so.6');
     cached = {
       socket: lib.func('int socket(int, int, int)') as SocketLibc['socket'],
       bind: lib.func('int bind(int, const void *, uint32_t)') as SocketLibc['bind'],
@@ -41,7 +52,7 @@ export function socketLibc(): SocketLibc {
 
 /** errno of the last FFI call on this thread (or of the async call whose callback is running). */
 export function lastErrno(): number {
-  return koffi.errno();
+  return koffi().errno();
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));

@@ -78,7 +78,7 @@ function checkValue(
   }
   if (rt instanceof protobuf.Enum) {
     if (opts.json === true && typeof v === 'string') {
-      if (!(v in rt.values)) fail(p, `unknown ${rt.name} value ${JSON.stringify(v)}`);
+      if (!Object.hasOwn(rt.values, v)) fail(p, `unknown ${rt.name} value ${JSON.stringify(v)}`);
       return;
     }
     checkInt(v, INT32_MIN, INT32_MAX, p);

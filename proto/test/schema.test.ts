@@ -209,6 +209,14 @@ test('bad input is refused with ProtoError, never altered or crashing', () => {
       JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
     );
   }
+  for (const json of [{ status: 'toString' }, { status: 'SERVING ' }, { status: 1.5 }]) {
+    assert.throws(
+      () => encodeFromJson('grpc.HealthCheckResponse', json),
+      (e: unknown) => e instanceof ProtoError,
+      JSON.stringify(json),
+    );
+  }
+  assert.deepEqual([...encodeFromJson('grpc.HealthCheckResponse', { status: 'SERVING' })], [0x08, 0x01]);
   assert.throws(
     () => decode('grpc.CreateContainerRequest', new Uint8Array([0x0a, 0xff])),
     (e: unknown) => e instanceof ProtoError && e.code === 'ERR_PROTO_DECODE',

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import {
   AGENT_SERVICE,
@@ -22,11 +22,7 @@ export interface AgentClient {
 
 /** Connects to an agent at a unix socket path. */
 export async function connectAgent(path: string): Promise<AgentClient> {
-  const socket = connect(path);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
+  const socket = await connectWithRetry(path);
   const client = new Client(socket);
   const call = async (method: string, req: Record<string, unknown> = {}, timeoutMs?: number) => {
     const service = findMethod(AGENT_SERVICE, method) ? AGENT_SERVICE : HEALTH_SERVICE;
@@ -49,6 +45,24 @@ export async function connectAgent(path: string): Promise<AgentClient> {
     },
     close: () => client.close(),
   };
+}
+
+/** Connects, retrying briefly while the agent is still coming up (socket file before listen). */
+async function connectWithRetry(path: string): Promise<Socket> {
+  for (let attempt = 0; ; attempt++) {
+    const socket = connect(path);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      return socket;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 40 || (code !== 'ECONNREFUSED' && code !== 'ENOENT')) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /** The compiled agent binary. */

@@ -8,8 +8,7 @@ import {
   encodeRecord,
   MeasurementLog,
   openRegister,
-  parseLog,
-  replay,
+  replayBytes,
   SHA384,
   verifyLogBytes,
 } from '../measure/index.js';
@@ -41,11 +40,15 @@ async function replayTable(dir: string): Promise<BenchTable> {
   const file = join(dir, 'replay.log');
   await writeFile(file, bytes);
   const mb = bytes.length / 1e6;
+  // Best of three sha384sum runs: the most favourable baseline, so the ratio errs low.
+  let shaS = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const t0 = process.hrtime.bigint();
+    await exec('sha384sum', [file]);
+    shaS = Math.min(shaS, seconds(t0));
+  }
   let t = process.hrtime.bigint();
-  await exec('sha384sum', [file]);
-  const shaS = seconds(t);
-  t = process.hrtime.bigint();
-  const res = replay(parseLog(bytes), { alg: SHA384, mrIndex: 4, canonical: false });
+  const res = replayBytes(bytes, { alg: SHA384, mrIndex: 4, canonical: false });
   if (res.problem) throw new Error(res.problem.message);
   const fullS = seconds(t);
   t = process.hrtime.bigint();
@@ -66,7 +69,9 @@ async function replayTable(dir: string): Promise<BenchTable> {
       row('ward replay (parse, digest check, extend, seq check)', fullS),
       row('ward log verify (+ RFC 8785 re-check, compare register)', verifyS),
     ],
-    notes: ['goal: ratio >= 0.5 (replay MB/s relative to sha384sum MB/s, same bytes, same run)'],
+    notes: [
+      'goal: ratio >= 0.5 (replay MB/s relative to sha384sum MB/s, same bytes, same run; sha384sum best of 3)',
+    ],
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { MeasureError } from './errors.js';
-import { wasmSha } from './wasm-sha512.js';
+import { wasmSha, wasmShaRange } from './wasm-sha512.js';
 
 /** A hash algorithm the log and registers support, with its TCG algorithm id and digest size. */
 export interface HashAlg {
@@ -75,4 +75,22 @@ export function fromHex(s: string, what = 'value'): Buffer {
     throw new MeasureError('ERR_MEASURE_BAD_INPUT', `${what} is not valid hex`);
   }
   return Buffer.from(t, 'hex');
+}
+
+/** H(src[start, end)) without slicing when the WebAssembly engine can take it. */
+export function digestRange(alg: HashAlg, src: Buffer, start: number, end: number): Buffer {
+  if (alg.name !== 'sha256') {
+    const w = wasmShaRange(alg.name, undefined, src, start, end);
+    if (w) return w;
+  }
+  return hash(alg.name, src.subarray(start, end), 'buffer');
+}
+
+/** Extend with the digest stored at src[start, start + alg.size): H(old || digest). */
+export function extendRange(alg: HashAlg, old: Uint8Array, src: Buffer, start: number): Buffer {
+  if (alg.name !== 'sha256') {
+    const w = wasmShaRange(alg.name, old, src, start, start + alg.size);
+    if (w) return w;
+  }
+  return hash(alg.name, Buffer.concat([old, src.subarray(start, start + alg.size)]), 'buffer');
 }

@@ -79,7 +79,14 @@ export {
 } from './record.js';
 export type { RecoveryReport } from './recovery.js';
 export { initialValueFor, type Register } from './register.js';
-export { compareRegister, type ReplayOptions, type ReplayResult, replay, SEQ_MEMBER } from './replay.js';
+export {
+  compareRegister,
+  type ReplayOptions,
+  type ReplayResult,
+  replay,
+  replayBytes,
+  SEQ_MEMBER,
+} from './replay.js';
 export { SoftwareRegister } from './software.js';
 export { DEFAULT_REGISTER_SPEC, openRegister, type ParsedSpec, parseSpec } from './spec.js';
 export { FileSysfs, rtmrToMrIndex, TDX_SYSFS_ROOT, TdxRegister, type TdxSysfs } from './tdx.js';

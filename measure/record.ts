@@ -155,58 +155,111 @@ class ParsedRecord implements LogRecord {
   }
 }
 
-const torn = (index: number, off: number, what: string): ParseOne => ({
-  problem: `record ${index} at offset ${off}: truncated ${what}`,
-  torn: true,
-});
-const corrupt = (index: number, off: number, what: string): ParseOne => ({
-  problem: `record ${index} at offset ${off}: ${what}`,
-  torn: false,
-});
+/** Where the parts of one record lie in the buffer; filled by {@link scanRecord}, reused across calls. */
+export interface RecordSlots {
+  mrIndex: number;
+  alg: HashAlg | undefined;
+  /** Total record length. */
+  length: number;
+  /** Offsets in the buffer: digest, event data, content (after the second space), end. */
+  digestAt: number;
+  dataAt: number;
+  contentAt: number;
+  end: number;
+  /** Offsets in the event data of the two spaces. */
+  sp1: number;
+  sp2: number;
+  /** When scanRecord returns a problem: the record is incomplete rather than malformed. */
+  torn: boolean;
+}
 
-/** Parses the record at `off`; `index` only names it in messages. */
-export function parseRecord(buf: Buffer, off: number, index: number): ParseOne {
+/** Fresh slots for {@link scanRecord}. */
+export function newSlots(): RecordSlots {
+  return {
+    mrIndex: 0,
+    alg: undefined,
+    length: 0,
+    digestAt: 0,
+    dataAt: 0,
+    contentAt: 0,
+    end: 0,
+    sp1: 0,
+    sp2: 0,
+    torn: false,
+  };
+}
+
+/**
+ * Checks the record at `off` and records where its parts are, allocating nothing on success.
+ * Returns undefined when the record is well-formed, else the problem naming record `index`.
+ */
+export function scanRecord(buf: Buffer, off: number, index: number, s: RecordSlots): string | undefined {
   const left = buf.length - off;
-  if (left < 14) return torn(index, off, 'header');
-  const mrIndex = buf.readUInt32LE(off);
+  s.torn = true;
+  if (left < 14) return `record ${index} at offset ${off}: truncated header`;
+  s.torn = false;
+  s.mrIndex = buf.readUInt32LE(off);
   const type = buf.readUInt32LE(off + 4);
   const count = buf.readUInt32LE(off + 8);
-  if (type !== EV_EVENT_TAG) return corrupt(index, off, `event type ${type}, expected EV_EVENT_TAG (6)`);
-  if (count !== 1) return corrupt(index, off, `${count} digests, expected 1`);
+  if (type !== EV_EVENT_TAG)
+    return `record ${index} at offset ${off}: event type ${type}, expected EV_EVENT_TAG (6)`;
+  if (count !== 1) return `record ${index} at offset ${off}: ${count} digests, expected 1`;
   const algId = buf.readUInt16LE(off + 12);
   const alg = algById(algId);
-  if (!alg) return corrupt(index, off, `unknown digest algorithm 0x${algId.toString(16).padStart(4, '0')}`);
-  if (left < 18 + alg.size) return torn(index, off, 'digest');
+  s.alg = alg;
+  if (!alg)
+    return `record ${index} at offset ${off}: unknown digest algorithm 0x${algId.toString(16).padStart(4, '0')}`;
+  s.torn = left < 18 + alg.size;
+  if (s.torn) return `record ${index} at offset ${off}: truncated digest`;
   const sizeAt = off + 14 + alg.size;
   const size = buf.readUInt32LE(sizeAt);
-  if (size < 8 || size > MAX_EVENT_TEXT + 8) return corrupt(index, off, `event size ${size} out of range`);
-  if (left < 18 + alg.size + size) return torn(index, off, 'event data');
+  if (size < 8 || size > MAX_EVENT_TEXT + 8)
+    return `record ${index} at offset ${off}: event size ${size} out of range`;
+  s.torn = left < 18 + alg.size + size;
+  if (s.torn) return `record ${index} at offset ${off}: truncated event data`;
   const dataAt = sizeAt + 4;
   if (buf.readUInt32LE(dataAt) !== AAEL_TAGGED_EVENT_ID)
-    return corrupt(index, off, 'tagged event id is not AAEL');
+    return `record ${index} at offset ${off}: tagged event id is not AAEL`;
   if (buf.readUInt32LE(dataAt + 4) !== size - 8) {
-    return corrupt(index, off, 'tagged event size disagrees with the event size');
+    return `record ${index} at offset ${off}: tagged event size disagrees with the event size`;
   }
   const end = dataAt + size;
   const a = buf.indexOf(0x20, dataAt + 8);
   const b = a < 0 || a >= end ? -1 : buf.indexOf(0x20, a + 1);
   if (a <= dataAt + 8 || a >= end || b < 0 || b >= end || b === a + 1) {
-    return corrupt(index, off, 'event text is not "<domain> <operation> <content>"');
+    return `record ${index} at offset ${off}: event text is not "<domain> <operation> <content>"`;
   }
-  const data = buf.subarray(dataAt, end);
-  if (!isUtf8(data.subarray(8))) return corrupt(index, off, 'event text is not UTF-8');
-  const dgst = buf.subarray(off + 14, sizeAt);
+  if (!isUtf8(buf.subarray(dataAt + 8, end)))
+    return `record ${index} at offset ${off}: event text is not UTF-8`;
+  s.length = 18 + alg.size + size;
+  s.digestAt = off + 14;
+  s.dataAt = dataAt;
+  s.contentAt = b + 1;
+  s.end = end;
+  s.sp1 = a - dataAt;
+  s.sp2 = b - dataAt;
+  return undefined;
+}
+
+const slots = newSlots();
+
+/** Parses the record at `off`; `index` only names it in messages. */
+export function parseRecord(buf: Buffer, off: number, index: number): ParseOne {
+  const problem = scanRecord(buf, off, index, slots);
+  if (problem !== undefined) return { problem, torn: slots.torn };
+  const s = slots;
+  const alg = s.alg!;
   return {
     record: new ParsedRecord(
       index,
       off,
-      18 + alg.size + size,
-      mrIndex,
+      s.length,
+      s.mrIndex,
       alg,
-      dgst,
-      data,
-      a - dataAt,
-      b - dataAt,
+      buf.subarray(s.digestAt, s.digestAt + alg.size),
+      buf.subarray(s.dataAt, s.end),
+      s.sp1,
+      s.sp2,
     ),
   };
 }

@@ -1,6 +1,6 @@
-import { digest, extendValue, type HashAlg, hex } from './alg.js';
+import { digest, digestRange, extendRange, extendValue, type HashAlg, hex } from './alg.js';
 import { canonicalize } from './jcs.js';
-import type { LogRecord, ParsedLog } from './record.js';
+import { type LogRecord, newSlots, type ParsedLog, scanRecord } from './record.js';
 import { initialValueFor } from './register.js';
 
 /** Member of every Ward event's content holding the record's sequence number. */
@@ -40,11 +40,12 @@ export interface ReplayResult {
  * structural characters are ASCII and never occur inside a multi-byte sequence): replay calls it
  * once per record.
  */
-export function wardSequence(content: string | Buffer): number | undefined {
+export function wardSequence(content: string | Buffer, from = 0, to?: number): number | undefined {
   const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  if (b[0] !== 0x7b /* { */) return undefined;
+  const end = to ?? b.length;
+  if (b[from] !== 0x7b /* { */) return undefined;
   let depth = 0;
-  for (let i = 0; i < b.length; i++) {
+  for (let i = from; i < end; i++) {
     const c = b[i];
     if (c === 0x22 /* " */) {
       if (
@@ -59,12 +60,11 @@ export function wardSequence(content: string | Buffer): number | undefined {
         let j = i + 6;
         let v = 0;
         const start = j;
-        while (j < b.length && b[j]! >= 0x30 && b[j]! <= 0x39 && j - start < 16)
-          v = v * 10 + (b[j++]! - 0x30);
+        while (j < end && b[j]! >= 0x30 && b[j]! <= 0x39 && j - start < 16) v = v * 10 + (b[j++]! - 0x30);
         return j > start ? v : undefined;
       }
       // Skip the string, honouring escapes.
-      for (i++; i < b.length && b[i] !== 0x22; i++) if (b[i] === 0x5c) i++;
+      for (i++; i < end && b[i] !== 0x22; i++) if (b[i] === 0x5c) i++;
     } else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
   }
@@ -102,6 +102,28 @@ export function replay(parsed: ParsedLog, opts: ReplayOptions = {}): ReplayResul
   return { alg, values, replayed: n };
 }
 
+const MSG = {
+  alg: (i: number, got: HashAlg, want: HashAlg) =>
+    `record ${i}: ${got.name} digest in a ${want.name} log (log for another algorithm)`,
+  mr: (i: number, got: number, want: number) => `record ${i}: MR index ${got}, expected ${want}`,
+  digest: (i: number) => `record ${i}: digest does not match its event data`,
+  noSeq: (i: number) => `record ${i}: content has no sequence number`,
+  seq: (i: number, seq: number) =>
+    `record ${i}: sequence ${seq} where ${i} was expected (record dropped, duplicated or reordered)`,
+  json: (i: number) => `record ${i}: content is not canonicalizable JSON`,
+  jcs: (i: number) => `record ${i}: content is not RFC 8785 canonical JSON`,
+};
+
+function checkCanonical(index: number, content: string): string | undefined {
+  let canonical: string;
+  try {
+    canonical = canonicalize(JSON.parse(content));
+  } catch {
+    return MSG.json(index);
+  }
+  return canonical === content ? undefined : MSG.jcs(index);
+}
+
 function checkRecord(
   r: LogRecord,
   alg: HashAlg | undefined,
@@ -109,27 +131,62 @@ function checkRecord(
   ward: boolean,
   strict: boolean,
 ): string | undefined {
-  if (alg && r.alg !== alg)
-    return `record ${r.index}: ${r.alg.name} digest in a ${alg.name} log (log for another algorithm)`;
-  if (mrIndex !== undefined && r.mrIndex !== mrIndex)
-    return `record ${r.index}: MR index ${r.mrIndex}, expected ${mrIndex}`;
-  if (!digest(r.alg, r.eventData).equals(r.digest))
-    return `record ${r.index}: digest does not match its event data`;
+  if (alg && r.alg !== alg) return MSG.alg(r.index, r.alg, alg);
+  if (mrIndex !== undefined && r.mrIndex !== mrIndex) return MSG.mr(r.index, r.mrIndex, mrIndex);
+  if (!digest(r.alg, r.eventData).equals(r.digest)) return MSG.digest(r.index);
   if (!ward) return undefined;
   const seq = wardSequence(r.contentBytes ?? r.content);
-  if (seq === undefined) return `record ${r.index}: content has no sequence number`;
-  if (seq !== r.index) {
-    return `record ${r.index}: sequence ${seq} where ${r.index} was expected (record dropped, duplicated or reordered)`;
+  if (seq === undefined) return MSG.noSeq(r.index);
+  if (seq !== r.index) return MSG.seq(r.index, seq);
+  return strict ? checkCanonical(r.index, r.content) : undefined;
+}
+
+/**
+ * {@link replay} of {@link parseLog}'s result in one pass over the bytes, with the same checks
+ * and messages, but without building a record object per record: the verifier's path.
+ */
+export function replayBytes(buf: Buffer, opts: ReplayOptions = {}): ReplayResult {
+  const values = new Map<number, Buffer>();
+  const s = newSlots();
+  let alg = opts.alg;
+  let ward = false;
+  let n = 0;
+  let off = 0;
+  const stop = (message: string): ReplayResult => ({
+    alg,
+    values,
+    replayed: n,
+    problem: { index: n, message },
+  });
+  while (off < buf.length) {
+    const bad = scanRecord(buf, off, n, s);
+    if (bad !== undefined) return stop(bad);
+    const ra = s.alg!;
+    if (n === 0) {
+      alg ??= ra;
+      ward = wardSequence(buf, s.contentAt, s.end) !== undefined;
+    }
+    if (alg && ra !== alg) return stop(MSG.alg(n, ra, alg));
+    if (opts.mrIndex !== undefined && s.mrIndex !== opts.mrIndex)
+      return stop(MSG.mr(n, s.mrIndex, opts.mrIndex));
+    if (digestRange(ra, buf, s.dataAt, s.end).compare(buf, s.digestAt, s.digestAt + ra.size) !== 0) {
+      return stop(MSG.digest(n));
+    }
+    if (ward) {
+      const seq = wardSequence(buf, s.contentAt, s.end);
+      if (seq === undefined) return stop(MSG.noSeq(n));
+      if (seq !== n) return stop(MSG.seq(n, seq));
+      if (opts.canonical ?? true) {
+        const bad2 = checkCanonical(n, buf.toString('utf8', s.contentAt, s.end));
+        if (bad2) return stop(bad2);
+      }
+    }
+    const old = values.get(s.mrIndex) ?? initialValueFor(ra, s.mrIndex, opts.tpm ?? false);
+    values.set(s.mrIndex, extendRange(ra, old, buf, s.digestAt));
+    n++;
+    off += s.length;
   }
-  if (!strict) return undefined;
-  let canonical: string;
-  try {
-    canonical = canonicalize(JSON.parse(r.content));
-  } catch {
-    return `record ${r.index}: content is not canonicalizable JSON`;
-  }
-  if (canonical !== r.content) return `record ${r.index}: content is not RFC 8785 canonical JSON`;
-  return undefined;
+  return { alg, values, replayed: n };
 }
 
 /** Compares a replay with an expected register value; returns the failure line or undefined when equal. */

@@ -1,8 +1,7 @@
 import { type HashAlg, hex } from './alg.js';
 import { MeasureError } from './errors.js';
-import { parseLog } from './record.js';
 import { initialValueFor } from './register.js';
-import { compareRegister, replay } from './replay.js';
+import { compareRegister, replayBytes } from './replay.js';
 
 /** What a successful verification established. */
 export interface VerifySummary {
@@ -28,10 +27,8 @@ export interface VerifyTarget {
  * first record that breaks (or saying that records are missing at the end).
  */
 export function verifyLogBytes(bytes: Buffer, target: VerifyTarget = {}): VerifySummary {
-  const parsed = parseLog(bytes);
-  const first = parsed.records[0];
-  const mrIndex = target.mrIndex ?? first?.mrIndex;
-  const res = replay(parsed, {
+  const mrIndex = target.mrIndex ?? (bytes.length >= 4 ? bytes.readUInt32LE(0) : undefined);
+  const res = replayBytes(bytes, {
     ...(target.alg ? { alg: target.alg } : {}),
     ...(mrIndex !== undefined ? { mrIndex } : {}),
     tpm: target.tpm ?? false,

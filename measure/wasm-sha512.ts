@@ -255,6 +255,11 @@ function run(e: Engine, alg: 'sha384' | 'sha512', parts: readonly Uint8Array[]):
     e.u8.set(p, MSG + n);
     n += p.length;
   }
+  return finish(e, alg, n);
+}
+
+/** Pads the n message bytes at MSG (FIPS 180-4 §5.1.2), compresses, returns the digest. */
+function finish(e: Engine, alg: 'sha384' | 'sha512', n: number): Buffer {
   const total = Math.ceil((n + 17) / 128) * 128;
   e.u8.fill(0, MSG + n, MSG + total);
   e.u8[MSG + n] = 0x80;
@@ -277,4 +282,24 @@ export function wasmSha(alg: 'sha384' | 'sha512', parts: readonly Uint8Array[]):
   let n = 0;
   for (const p of parts) n += p.length;
   return n > WASM_SHA_MAX_INPUT ? undefined : run(engine, alg, parts);
+}
+
+/**
+ * SHA-384/512 of `prefix || src[start, end)` without slicing `src` (replay hashes straight out
+ * of the log buffer), or undefined like {@link wasmSha}.
+ */
+export function wasmShaRange(
+  alg: 'sha384' | 'sha512',
+  prefix: Uint8Array | undefined,
+  src: Buffer,
+  start: number,
+  end: number,
+): Buffer | undefined {
+  const p = prefix?.length ?? 0;
+  if (!engine || p + end - start > WASM_SHA_MAX_INPUT) return undefined;
+  const e = engine;
+  e.u8.set(e.iv[alg], STATE);
+  if (prefix) e.u8.set(prefix, MSG);
+  src.copy(e.u8, MSG + p, start, end);
+  return finish(e, alg, p + end - start);
 }

@@ -45,7 +45,7 @@ function check(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'expected an object');
   const fields = type.fields;
   for (const [key, v] of Object.entries(value)) {
-    const field = fields[key];
+    const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (field === undefined) fail(`${path}.${key}`, `no such field in ${type.fullName.slice(1)}`);
     if (v === undefined || (v === null && !field.repeated && !(field instanceof protobuf.MapField))) continue;
     const p = `${path}.${key}`;

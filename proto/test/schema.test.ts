@@ -197,6 +197,8 @@ test('bad input is refused with ProtoError, never altered or crashing', () => {
     ['grpc.CopyFileRequest', { file_mode: -1 }],
     ['grpc.CopyFileRequest', { uid: 2 ** 31 }],
     ['grpc.CopyFileRequest', { nope: 1 }],
+    ['grpc.CopyFileRequest', { constructor: 1 }],
+    ['grpc.CopyFileRequest', JSON.parse('{"__proto__": {"path": "x"}}')],
     ['grpc.CopyFileRequest', { path: 5 }],
     ['grpc.CreateContainerRequest', { OCI: 'x' }],
     ['grpc.CreateContainerRequest', { devices: {} }],

@@ -12,7 +12,9 @@ import { Client, StatusCode, TtrpcError } from '../../proto/ttrpc/index.js';
 // Ward's ttrpc client and schemas against Debian's containerd-shim-runc-v2 (containerd 1.6),
 // started exactly as containerd starts a shim: `start` with the namespace/address/publisher/id/
 // bundle flags, TTRPC_ADDRESS in the environment, the bundle as working directory and a `log`
-// FIFO in it. `start` forks the long-lived shim, prints its socket address and exits.
+// FIFO in it. `start` forks the long-lived shim, prints its socket address and exits. Everything
+// lives in a mkdtemp directory except the socket, which shim 1.6 always puts under
+// /run/containerd/s/<hash> (not configurable); the test removes it.
 const SHIM = '/usr/bin/containerd-shim-runc-v2';
 const CONTAINERD = '/usr/bin/containerd';
 const NOT_FOUND = 5;

@@ -1,6 +1,7 @@
 import type { Connection } from './connection.js';
 import { Flag, MessageType } from './constants.js';
-import { decodeResponse, writeDataFrame } from './envelope.js';
+import { writeDataFrame } from './envelope.js';
+import { decodeResponse } from './envelope-decode.js';
 import { fromRpcStatus, TtrpcError, TtrpcErrorCode } from './errors.js';
 import { MessageQueue } from './queue.js';
 import { StatusCode } from './status.js';

@@ -7,7 +7,8 @@ import {
 } from './client-stream.js';
 import { Connection, type ConnectionHandler } from './connection.js';
 import { Flag, MAX_MESSAGE_LENGTH, MAX_STREAM_ID, MessageType } from './constants.js';
-import { decodeResponse, type KeyValue, writeRequestFrame } from './envelope.js';
+import { type KeyValue, writeRequestFrame } from './envelope.js';
+import { decodeResponse } from './envelope-decode.js';
 import { closedError, fromRpcStatus, TtrpcError, TtrpcErrorCode } from './errors.js';
 import { StatusCode } from './status.js';
 

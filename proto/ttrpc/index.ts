@@ -21,8 +21,6 @@ export { CallContext } from './context.js';
 export { dial } from './dial.js';
 export {
   type ChunkSink,
-  decodeRequest,
-  decodeResponse,
   encodeRequest,
   encodeResponse,
   type KeyValue,
@@ -32,6 +30,7 @@ export {
   writeRequestFrame,
   writeResponseFrame,
 } from './envelope.js';
+export { decodeRequest, decodeResponse } from './envelope-decode.js';
 export {
   closedError,
   fromRpcStatus,

@@ -4,7 +4,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
-import { ConsoleSocket, pipe, setWindowSize, UNIX_PATH_MAX } from '../../sys/index.js';
+import { ConsoleSocket, closeFd, pipe, setWindowSize, UNIX_PATH_MAX } from '../../sys/index.js';
 import { AgentError } from './errors.js';
 import type { RuncStdio } from './runc.js';
 import { OutputStream } from './stream.js';
@@ -120,6 +120,11 @@ export function terminalIo(dir: string, size?: { rows: number; cols: number }): 
     },
     abort() {
       sock.close();
+      // runc may have sent the master before failing: close it rather than leak it.
+      master.then(
+        ({ fd: got }) => closeFd(got),
+        () => undefined,
+      );
     },
     get stdout() {
       return out;

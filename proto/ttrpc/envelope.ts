@@ -2,17 +2,7 @@ import { HEADER_LENGTH, INLINE_PAYLOAD_MAX, MAX_MESSAGE_LENGTH, MessageType } fr
 import { TtrpcError, TtrpcErrorCode } from './errors.js';
 import { writeHeader } from './header.js';
 import { type AnyMessage, OK_STATUS, type RpcStatus, StatusCode } from './status.js';
-import {
-  int32Size,
-  int64Size,
-  varintSize,
-  WireReader,
-  WireType,
-  writeInt32,
-  writeInt64,
-  writeVarint,
-  wrongWireType,
-} from './wire.js';
+import { int32Size, int64Size, varintSize, writeInt32, writeInt64, writeVarint } from './wire.js';
 
 /**
  * The ttrpc envelope, hand-coded on the hot path:

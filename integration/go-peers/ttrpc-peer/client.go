@@ -67,6 +67,9 @@ func runClient(path, scenario string, arg int) error {
 		defer cancel()
 		_, err := call(ctx, c, "Sleep", []byte("5000"))
 		r["status"] = statusOf(err)
+		// Keep the connection open past the server's own deadline, so the server side expires
+		// the call itself instead of seeing the connection close.
+		time.Sleep(500 * time.Millisecond)
 		// The connection must still work after the abandoned call.
 		out, err2 := call(bg, c, "Echo", []byte("after"))
 		r["after"], r["afterStatus"] = string(out), statusOf(err2)

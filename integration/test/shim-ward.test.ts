@@ -62,6 +62,9 @@ test('ctr run --rm echo prints the output through Ward', async (t) => {
   assert.equal(r.stderr, '');
   assert.equal(r.stdout, 'hello from ward\n');
   assert.equal(r.code, 0);
+  // The task's pino lines reach containerd through the bundle's `log` fifo.
+  const log = await readFile(x.cd.paths.log, 'utf8');
+  assert.match(log, /\{"level":30,[^\n]*"id":"w-echo"[^\n]*"msg":"container created"\}/);
 });
 
 test('exit status 3 becomes ctr exit code 3; stderr is relayed', async (t) => {
@@ -256,4 +259,39 @@ test('kill -9 of the worker serving pod A: A is reported exited and cleaned; pod
   await x.cd.ctrOk(['containers', 'delete', 'iso-a']);
   await x.cd.ctrOk(['containers', 'delete', 'iso-b']);
   assert.equal(existsSync(`/proc/${a}`), false);
+});
+
+test('events reach containerd in order: create, start, exec-added, exec-started, exit, paused/resumed, delete', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const ev = x.cd.spawnCtr(['events']);
+  let seen = '';
+  ev.stdout?.on('data', (b: Buffer) => (seen += b.toString()));
+  await new Promise((r) => setTimeout(r, 300));
+  const id = 'w-events';
+  await x.cd.ctrOk(['run', '-d', ...RT, BUSYBOX_IMAGE, id, 'sleep', '600']);
+  await x.cd.ctrOk(['tasks', 'exec', '--exec-id', 'ev-exec', id, 'true']);
+  await x.cd.ctrOk(['tasks', 'pause', id]);
+  await x.cd.ctrOk(['tasks', 'resume', id]);
+  await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', id]);
+  await until(async () => (await taskStatus(x, id)) === 'STOPPED');
+  await x.cd.ctrOk(['tasks', 'delete', id]);
+  await x.cd.ctrOk(['containers', 'delete', id]);
+  await until(async () => seen.includes('/tasks/delete'));
+  ev.kill();
+  const topics = seen
+    .split('\n')
+    .filter((l) => l.includes(`"${id}"`) && / \/tasks\//.test(l))
+    .map((l) => / (\/tasks\/[a-z-]+) /.exec(l)?.[1]);
+  assert.deepEqual(topics, [
+    '/tasks/create',
+    '/tasks/start',
+    '/tasks/exec-added',
+    '/tasks/exec-started',
+    '/tasks/exit',
+    '/tasks/paused',
+    '/tasks/resumed',
+    '/tasks/exit',
+    '/tasks/delete',
+  ]);
 });

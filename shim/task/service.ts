@@ -27,6 +27,9 @@ export interface OciTypes {
   readonly resources: protobuf.Type;
 }
 
+/** Makes a task's logger writing to the worker log and to `<bundle>/log`; `close` ends the fifo. */
+export type TaskLogFactory = (id: string, bundle: string) => { log: Logger; close: () => void };
+
 /** How long an exit waits for its output to drain before it is reported anyway. */
 export const OUTPUT_DRAIN_MS = 5_000;
 
@@ -36,6 +39,9 @@ export const SHIM_VERSION = 'ward-0.1.0';
 interface Container {
   readonly id: string;
   readonly bundle: string;
+  /** This task's logger: the worker's log and the bundle's `log` fifo containerd reads. */
+  readonly log: Logger;
+  readonly closeLog: () => void;
   readonly init: TaskProcess;
   readonly execs: Map<string, TaskProcess>;
   readonly shares: string[];
@@ -70,6 +76,7 @@ export class TaskService {
   private readonly types: OciTypes;
   private readonly log: Logger;
   private readonly onIdle: () => void;
+  private readonly taskLog: TaskLogFactory;
 
   constructor(opts: {
     session: SandboxSession;
@@ -78,7 +85,9 @@ export class TaskService {
     types: OciTypes;
     log: Logger;
     onIdle: () => void;
+    taskLog: TaskLogFactory;
   }) {
+    this.taskLog = opts.taskLog;
     this.session = opts.session;
     this.events = opts.events;
     this.pod = opts.pod;
@@ -126,7 +135,17 @@ export class TaskService {
       terminal: bool(req['terminal']),
     };
     const init = new TaskProcess(id, '', stdio);
-    const c: Container = { id, bundle, init, execs: new Map(), shares: [], rootfs: undefined };
+    const tl = this.taskLog(id, bundle);
+    const c: Container = {
+      id,
+      bundle,
+      log: tl.log,
+      closeLog: tl.close,
+      init,
+      execs: new Map(),
+      shares: [],
+      rootfs: undefined,
+    };
     const handle = await this.session.ensure(id, spec.raw);
     const rootfsMounts = (req['rootfs'] as RootfsMount[] | undefined) ?? [];
     const plan = planContainer(id, spec.raw, () => randomBytes(8).toString('hex'));
@@ -152,7 +171,7 @@ export class TaskService {
         }
       }
       const oci = ociToProto(this.types.spec, plan.spec);
-      this.log.debug({ id, spec: plan.spec }, 'CreateContainer spec');
+      c.log.debug({ spec: plan.spec }, 'CreateContainer spec');
       await this.agent().call('CreateContainer', {
         container_id: id,
         exec_id: id,
@@ -162,6 +181,8 @@ export class TaskService {
         sandbox_pidns: plan.sandboxPidns,
       });
     } catch (err) {
+      c.log.error({ err: (err as Error).message }, 'create failed');
+      c.closeLog();
       await this.release(c);
       await this.pod.removeContainer(id);
       await this.session.releaseIfEmpty(this.containers.size);
@@ -177,7 +198,7 @@ export class TaskService {
       checkpoint: '',
       pid: init.pid,
     });
-    this.log.info({ id }, 'container created');
+    c.log.info({ pid: init.pid }, 'container created');
     return { pid: init.pid };
   }
 
@@ -296,7 +317,9 @@ export class TaskService {
     if (p.status === 'created') p.markExited(0, Date.now());
     await this.agent()
       .call('RemoveContainer', { container_id: id, timeout: 0 })
-      .catch((err: unknown) => this.log.warn({ id, err: (err as Error).message }, 'RemoveContainer failed'));
+      .catch((err: unknown) => c.log.warn({ err: (err as Error).message }, 'RemoveContainer failed'));
+    c.log.info({ exit_status: p.exitStatus }, 'container deleted');
+    c.closeLog();
     await this.release(c);
     p.apply('delete');
     this.containers.delete(id);

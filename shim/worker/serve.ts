@@ -13,7 +13,7 @@ import { TaskService } from '../task/service.js';
 import { toWireStatus } from '../task/status.js';
 import { decodeMessage, encodeMessage, methodTypes } from '../wire/codec.js';
 import { TtrpcEventPublisher } from '../wire/events-publisher.js';
-import { effectiveLevel, fileDestination } from './logging.js';
+import { effectiveLevel, fileDestination, taskLogger } from './logging.js';
 
 /** Longest a worker spends tidying up before it exits anyway. */
 const EXIT_GRACE_MS = 5_000;
@@ -122,6 +122,7 @@ export async function servePod(
       resources: messageType('grpc.LinuxResources'),
     },
     onIdle: () => void shutdown(),
+    taskLog: (id, bundle) => taskLogger(dest, level, bundle, id),
   });
   let closing = false;
   const shutdown = async (force = false): Promise<void> => {

@@ -77,36 +77,22 @@ export async function pcrreadHex(tpm: Swtpm, bank: string, pcr: number): Promise
 }
 
 /**
- * Creates an EK and an AK (RSA, RSASSA-SHA256) with tpm2-tools, makes the AK persistent at
+ * Creates an EK and an AK (RSA/RSASSA or ECC/ECDSA, SHA-256) with tpm2-tools, makes the AK persistent at
  * `handle` and writes its PEM public key to `<dir>/ak.pem`. swtpm has no resource manager, so
  * transient objects and sessions are flushed after each step.
  */
-export async function makeAk(tpm: Swtpm, dir: string, handle: string): Promise<string> {
+export async function makeAk(tpm: Swtpm, dir: string, handle: string, ecc = false): Promise<string> {
   const flush = async (): Promise<void> => {
     await tpm2(tpm, 'tpm2_flushcontext', ['-t'], dir);
     await tpm2(tpm, 'tpm2_flushcontext', ['-s'], dir);
   };
-  await tpm2(tpm, 'tpm2_createek', ['-c', 'ek.ctx', '-G', 'rsa', '-u', 'ek.pub'], dir);
+  await tpm2(tpm, 'tpm2_createek', ['-c', 'ek.ctx', '-G', ecc ? 'ecc' : 'rsa', '-u', 'ek.pub'], dir);
   await flush();
+  const ak = ecc ? ['-G', 'ecc', '-s', 'ecdsa'] : ['-G', 'rsa', '-s', 'rsassa'];
   await tpm2(
     tpm,
     'tpm2_createak',
-    [
-      '-C',
-      'ek.ctx',
-      '-c',
-      'ak.ctx',
-      '-G',
-      'rsa',
-      '-g',
-      'sha256',
-      '-s',
-      'rsassa',
-      '-u',
-      'ak.pem',
-      '-f',
-      'pem',
-    ],
+    ['-C', 'ek.ctx', '-c', 'ak.ctx', ...ak, '-g', 'sha256', '-u', 'ak.pem', '-f', 'pem'],
     dir,
   );
   await flush();

@@ -207,3 +207,44 @@ test("Ward's own TPM2_Quote (password session) is accepted by tpm2_checkquote an
     /PCR digest does not match/,
   );
 });
+
+test('an ECDSA AK quoting the sha384 bank (PCR 16) verifies; a wrong AK key does not', async (t) => {
+  if (skip || !tpm) return t.skip(skip ?? 'swtpm did not start');
+  const work = join(dir, 'ecc');
+  await mkdir(work);
+  const akPem = await makeAk(tpm, work, '0x81010003', true);
+  await tpm2(
+    tpm,
+    'tpm2_quote',
+    [
+      '-c',
+      '0x81010003',
+      '-l',
+      'sha384:16',
+      '-q',
+      NONCE,
+      '-m',
+      'message',
+      '-s',
+      'signature',
+      '-o',
+      'pcrs',
+      '-g',
+      'sha256',
+    ],
+    work,
+  );
+  await tpm2(
+    tpm,
+    'tpm2_checkquote',
+    ['-u', akPem, '-m', 'message', '-s', 'signature', '-f', 'pcrs', '-g', 'sha256', '-q', NONCE],
+    work,
+  );
+  const log = join(dir, 'sha384.log');
+  const ok = await ward(['log', 'verify', log, '--quote', work, '--ak-pub', akPem, '--nonce', NONCE]);
+  assert.equal(ok.code, 0, ok.err);
+  const rsaAk = join(dir, 'quote', 'ak-read.pem');
+  const wrong = await ward(['log', 'verify', log, '--quote', work, '--ak-pub', rsaAk, '--nonce', NONCE]);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.err, /^ward: quote signature does not verify with the AK public key\n$/);
+});

@@ -1,6 +1,8 @@
-import { ObjectV, SetV, type Value } from '../value/index.js';
+import { ObjectV, parseJson, SetV, type Value, ValueError } from '../value/index.js';
+import { builtinErr } from './args.js';
 import { goJson } from './lib-gojson.js';
 import { applyPatch, PatchError, parsePointer } from './lib-jsonpatch.js';
+import { matchSchema, SchemaError } from './lib-jsonschema.js';
 import { arrOp, objOp, operandErr, operandTypeErr } from './lib-operand.js';
 import { regoText } from './lib-term.js';
 import type { BuiltinRegistry } from './registry.js';
@@ -158,7 +160,49 @@ function marshalWithOptions(args: readonly Value[]): Value {
   return prefix + goJson(v, prefix, indent);
 }
 
-/** Registers `json.filter`, `json.remove`, `json.patch` and `json.marshal_with_options`. */
+/** OPA's schema loader: JSON text or an object/array value. */
+function schemaDoc(v: Value): Value {
+  if (typeof v === 'string') {
+    try {
+      return parseJson(v);
+    } catch (e) {
+      if (e instanceof ValueError) throw new SchemaError('invalid JSON string');
+      throw e;
+    }
+  }
+  if (v instanceof ObjectV || Array.isArray(v)) return v;
+  throw new SchemaError('wrong type, expected string or object');
+}
+
+function verifySchema(args: readonly Value[]): Value {
+  try {
+    matchSchema(null, schemaDoc(args[0]!));
+    return [true, null];
+  } catch (e) {
+    if (e instanceof SchemaError) return [false, `jsonschema: ${e.message}`];
+    throw e;
+  }
+}
+
+function matchSchemaBuiltin(args: readonly Value[]): Value {
+  try {
+    const errors = matchSchema(schemaDoc(args[0]!), schemaDoc(args[1]!));
+    const out = errors.map((e) =>
+      ObjectV.from([
+        ['error', `${e.field}: ${e.desc}`],
+        ['type', e.type],
+        ['field', e.field],
+        ['desc', e.desc],
+      ]),
+    );
+    return [errors.length === 0, out];
+  } catch (e) {
+    if (e instanceof SchemaError) throw builtinErr('json.match_schema', e.message);
+    throw e;
+  }
+}
+
+/** Registers `json.filter`, `json.remove`, `json.patch`, `json.marshal_with_options` and the schema builtins. */
 export function registerJson(r: BuiltinRegistry): void {
   r.register({
     name: 'json.filter',
@@ -191,4 +235,6 @@ export function registerJson(r: BuiltinRegistry): void {
     },
   });
   r.register({ name: 'json.marshal_with_options', arity: 2, impl: marshalWithOptions });
+  r.register({ name: 'json.verify_schema', arity: 1, impl: verifySchema });
+  r.register({ name: 'json.match_schema', arity: 2, impl: matchSchemaBuiltin });
 }

@@ -40,6 +40,29 @@ const CASES: readonly [string, Want][] = [
     'json.marshal_with_options({}, {"bad": 1})',
     { code: 'eval_type_error', msg: 'operand 2 object contained unknown key bad' },
   ],
+  ['json.verify_schema(`{"type": "boolean"}`)', '[true,null]'],
+  [
+    'json.verify_schema({"type": "unknown_type"})',
+    '[false,"jsonschema: has a primitive type that is NOT VALID -- given: /unknown_type/ Expected valid values are:[array boolean integer number null object string]"]',
+  ],
+  ['json.verify_schema("{")', '[false,"jsonschema: invalid JSON string"]'],
+  [
+    'json.verify_schema({"$ref": "http://example.com/s.json"})',
+    '[false,"jsonschema: remote reference http://example.com/s.json is not allowed"]',
+  ],
+  ['json.match_schema({"a": 1}, {"properties": {"a": {"type": "integer"}}})', '[true,[]]'],
+  [
+    'json.match_schema({"a": 1.5, "b": true}, {"required": ["c"], "additionalProperties": false, "properties": {"a": {"type": "integer"}}})',
+    '[false,[{"desc":"c is required","error":"(root): c is required","field":"(root)","type":"required"},{"desc":"Additional property b is not allowed","error":"(root): Additional property b is not allowed","field":"(root)","type":"additional_property_not_allowed"},{"desc":"Invalid type. Expected: integer, given: number","error":"a: Invalid type. Expected: integer, given: number","field":"a","type":"invalid_type"}]]',
+  ],
+  [
+    'json.match_schema(`[1, 2, 2]`, {"uniqueItems": true, "maxItems": 2})',
+    '[false,[{"desc":"Array must have at most 2 items","error":"(root): Array must have at most 2 items","field":"(root)","type":"array_max_items"},{"desc":"array items[1,2] must be unique","error":"(root): array items[1,2] must be unique","field":"(root)","type":"unique"}]]',
+  ],
+  [
+    'json.match_schema(5, {})',
+    { code: 'eval_builtin_error', msg: 'json.match_schema: wrong type, expected string or object' },
+  ],
 ];
 
 /** Evaluates every case on one engine; exported shape shared by the family test files. */

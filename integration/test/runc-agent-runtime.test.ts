@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type AgentError, Sandbox } from '../runc-agent/runtime/index.js';
@@ -163,4 +163,30 @@ test('runtime: DestroySandbox unmounts what it mounted below the root, not a mou
     execFileSync('umount', [dir]);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('runtime: finished execs leave no file descriptor behind in the agent', { skip }, async () => {
+  const rootfs = addRootfs(root, 'c5');
+  await sb.createContainer({ container_id: 'c5', exec_id: 'c5', OCI: kataSpec(rootfs, ['sleep', '1000']) });
+  await sb.startContainer('c5');
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const run = async (i: number, terminal: boolean): Promise<void> => {
+    const eid = `x${i}`;
+    await sb.execProcess({
+      container_id: 'c5',
+      exec_id: eid,
+      process: kataSpec(rootfs, ['echo', eid], { terminal })['Process'],
+    });
+    assert.match(await readAll('c5', eid), new RegExp(eid));
+    if (!terminal) assert.equal(await readAll('c5', eid, true), '');
+    assert.equal(await sb.waitProcess('c5', eid), 0);
+  };
+  await run(0, false);
+  await run(1, true);
+  const before = fds();
+  for (let i = 2; i < 8; i++) await run(i, i % 3 === 0);
+  // Socket handles close asynchronously; give libuv a turn.
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(fds(), before);
+  await sb.removeContainer('c5', 0);
 });

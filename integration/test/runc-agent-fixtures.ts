@@ -107,18 +107,3 @@ export function mountsUnder(root: string): string[] {
     .map((l) => l.split(' ')[4] ?? '')
     .filter((mp) => mp === root || mp.startsWith(`${root}/`));
 }
-
-/** Pids whose command line mentions `needle` (to find leftover container processes). */
-export function pidsWith(needle: string): number[] {
-  const out: number[] = [];
-  for (const d of execFileSync('ls', ['/proc'], { encoding: 'utf8' }).split('\n')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.includes(needle)) out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}

@@ -295,3 +295,23 @@ test('events reach containerd in order: create, start, exec-added, exec-started,
     '/tasks/delete',
   ]);
 });
+
+test('local driver over hybrid vsock: the shim dials CONNECT 1024 through a muxer socket', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const cfg = join(x.runDir, 'hvsock.toml');
+  await writeFile(cfg, '[sandbox.local]\ntransport = "hvsock"\n');
+  const r = await x.cd.ctr([
+    'run',
+    '--rm',
+    ...RT,
+    '--runtime-config-path',
+    cfg,
+    BUSYBOX_IMAGE,
+    'w-hvsock',
+    'echo',
+    'over hvsock',
+  ]);
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout, 'over hvsock\n');
+});

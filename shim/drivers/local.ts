@@ -1,13 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { HybridVsockMuxer } from '../../proto/index.js';
 import type { WardConfig } from '../config/schema.js';
-import { ShimError } from '../errors.js';
 import { KATA_GUEST_SHARED_DIR } from '../translate/kata-paths.js';
-import { dialUnixAgent } from './dial.js';
+import { dialAgent } from './dial.js';
 import type { SandboxDriver, SandboxHandle } from './types.js';
+
+/** The vsock port the kata-agent listens on in a guest. */
+export const KATA_AGENT_VSOCK_PORT = 1024;
+
+/** Joins a muxed connection to the agent's (or proxy's) unix socket, byte for byte. */
+function splice(guestSide: Socket, unixPath: string): void {
+  const agentSide = connect(unixPath);
+  const close = (): void => {
+    guestSide.destroy();
+    agentSide.destroy();
+  };
+  guestSide.on('error', close).on('close', close);
+  agentSide.on('error', close).on('close', close);
+  guestSide.pipe(agentSide);
+  agentSide.pipe(guestSide);
+}
 
 /** Grace period for a stopping agent or proxy process before SIGKILL. */
 const STOP_GRACE_MS = 3_000;
@@ -30,6 +47,8 @@ export interface LocalLayout {
   readonly root: string;
   readonly agentSocket: string;
   readonly proxySocket: string;
+  /** Hybrid-vsock muxer socket (transport = "hvsock"), as a VMM would expose it. */
+  readonly muxerSocket: string;
 }
 
 /** The layout under a pod's sandbox directory. */
@@ -38,6 +57,7 @@ export function localLayout(sandboxDir: string): LocalLayout {
     root: join(sandboxDir, 'r'),
     agentSocket: join(sandboxDir, 'agent.sock'),
     proxySocket: join(sandboxDir, 'proxy.sock'),
+    muxerSocket: join(sandboxDir, 'hvsock.sock'),
   };
 }
 
@@ -76,6 +96,7 @@ export class LocalDriver implements SandboxDriver {
   private agentProc: ChildProcess | undefined;
   private proxyProc: ChildProcess | undefined;
   private handle: SandboxHandle | undefined;
+  private muxer: HybridVsockMuxer | undefined;
 
   constructor(opts: {
     cfg: WardConfig;
@@ -94,9 +115,6 @@ export class LocalDriver implements SandboxDriver {
 
   async start(): Promise<SandboxHandle> {
     const local = this.cfg.sandbox.local;
-    if (local.transport !== 'unix') {
-      throw new ShimError('sandbox.local.transport = "hvsock" is not wired in this build', 'ERR_SHIM_CONFIG');
-    }
     await mkdir(join(this.layout.root, KATA_GUEST_SHARED_DIR), { recursive: true, mode: 0o700 });
     await rm(this.layout.agentSocket, { force: true });
     const listen = `unix://${this.layout.agentSocket}`;
@@ -137,9 +155,20 @@ export class LocalDriver implements SandboxDriver {
       target = this.layout.proxySocket;
     }
     await this.onPids(pids);
+    let dialAddress = `unix://${target}`;
+    if (local.transport === 'hvsock') {
+      // The VMM's part played locally: a hybrid-vsock muxer socket whose port 1024 (the Kata
+      // agent's vsock port) leads to the agent, so the shim speaks CONNECT 1024 as with a VM.
+      this.muxer = await HybridVsockMuxer.listen(this.layout.muxerSocket, {
+        peerCredentials: 'same-user',
+        mode: 0o600,
+      });
+      this.muxer.register(KATA_AGENT_VSOCK_PORT, (guestSide: Socket) => splice(guestSide, target));
+      dialAddress = `hvsock://${this.layout.muxerSocket}:${KATA_AGENT_VSOCK_PORT}`;
+    }
     try {
-      const agent = await dialUnixAgent(
-        target,
+      const agent = await dialAgent(
+        dialAddress,
         this.cfg.agent.dial_timeout_ms,
         this.cfg.agent.request_timeout_ms,
       );
@@ -162,6 +191,8 @@ export class LocalDriver implements SandboxDriver {
     this.proxyProc = undefined;
     await stopChild(this.agentProc);
     this.agentProc = undefined;
+    await this.muxer?.close();
+    this.muxer = undefined;
     await this.inProcess?.close();
     this.inProcess = undefined;
     await rm(this.layout.agentSocket, { force: true });

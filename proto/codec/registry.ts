@@ -15,9 +15,8 @@ const types = new Map<string, protobuf.Type>();
  */
 export function schemaRoot(): protobuf.Root {
   if (root === undefined) {
-    const r = protobuf.Root.fromJSON(JSON.parse(SCHEMA_JSON) as protobuf.INamespace);
-    r.resolveAll();
-    root = r;
+    // fromJSON also resolves every type reference, so a schema error surfaces here, once.
+    root = protobuf.Root.fromJSON(JSON.parse(SCHEMA_JSON) as protobuf.INamespace);
   }
   return root;
 }

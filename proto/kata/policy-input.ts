@@ -71,7 +71,10 @@ function single(f: protobuf.Field, v: unknown, profile: KataPolicyProfile): Json
   if (rt instanceof protobuf.Enum) return typeof v === 'number' ? v : 0;
   if (LONG_TYPES.has(f.type)) {
     if (v === undefined || v === null) return 0;
-    return typeof v === 'bigint' ? v : BigInt(String(v));
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+    if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+    throw new ProtoError('ERR_POLICY_INPUT', `${f.fullName.slice(1)}: expected a 64-bit integer`);
   }
   if (f.type === 'bytes') return v instanceof Uint8Array ? [...v] : [];
   if (v === undefined || v === null) return f.type === 'string' ? '' : f.type === 'bool' ? false : 0;

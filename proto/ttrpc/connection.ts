@@ -19,6 +19,7 @@ export class Connection implements ChunkSink {
   private readonly handler: ConnectionHandler;
   private readonly reader: FrameReader;
   private corked = false;
+  private ending = false;
   private pauses = 0;
   private closedWith: TtrpcError | undefined;
   private lastError: Error | undefined;
@@ -55,9 +56,9 @@ export class Connection implements ChunkSink {
     return this.closedWith;
   }
 
-  /** Queues a chunk; chunks of one tick are sent together. Writes after close are dropped. */
+  /** Queues a chunk; chunks of one tick are sent together. Writes after end() or close are dropped. */
   write(chunk: Uint8Array): void {
-    if (this.closedWith !== undefined || this.socket.destroyed) return;
+    if (this.ending || this.closedWith !== undefined || this.socket.destroyed) return;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -84,7 +85,8 @@ export class Connection implements ChunkSink {
 
   /** Flushes what is queued, then closes the socket gracefully. */
   end(): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
+    this.ending = true;
     this.uncork();
     this.socket.end();
     // A peer that never reads must not keep the socket alive forever after end().

@@ -42,7 +42,16 @@ export interface RunningProxy {
 export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<RunningProxy> {
   const source = await resolvePolicySource(cfg);
   const decider = step('policy does not load', () => createDecider(source.text, cfg.profile));
-  const register = await stepAsync('register backend unavailable', () => openRegister(cfg.register));
+  const register = await stepAsync('register backend unavailable', async () => {
+    const r = await openRegister(cfg.register);
+    // Backends connect lazily: probe now, so a missing one is named as such, not as a log problem.
+    if (r.readable !== false)
+      await r.read().catch(async (err: unknown) => {
+        await r.close().catch(() => undefined);
+        throw err;
+      });
+    return r;
+  });
   const log = await stepAsync('measurement log cannot be recovered', () =>
     MeasurementLog.open({ path: cfg.logPath, register }),
   );

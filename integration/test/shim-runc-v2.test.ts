@@ -161,13 +161,20 @@ async function openSocket(path: string): Promise<Socket> {
   return socket;
 }
 
+/** Bytes that Go encoded: Ward must decode them and re-encode the very same bytes. */
+function decodeGo<N extends MessageName>(type: N, bytes: Uint8Array): ReturnType<typeof decode<N>> {
+  const msg = decode(type, bytes);
+  assert.deepEqual([...encode(type, msg as never)], [...bytes], `${type}: Ward re-encodes Go's bytes`);
+  return msg;
+}
+
 async function call<N extends MessageName>(
   client: Client,
   method: string,
   req: Uint8Array,
   res: N,
 ): Promise<ReturnType<typeof decode<N>>> {
-  return decode(res, await client.call(TASK_SERVICE, method, req, { timeoutMs: START_TIMEOUT_MS }));
+  return decodeGo(res, await client.call(TASK_SERVICE, method, req, { timeoutMs: START_TIMEOUT_MS }));
 }
 
 /** Shutdown: the shim may answer or drop the connection as it exits; both are what containerd sees. */
@@ -229,7 +236,7 @@ test('containerd-shim-runc-v2: Connect, State of an unknown id (NotFound), Shutd
     'State',
     encode('containerd.task.v2.StateRequest', { id: 'no-such-task' }),
   );
-  const response = decode('ttrpc.Response', raw);
+  const response = decodeGo('ttrpc.Response', raw);
   assert.ok(response.status, 'a status is present');
   assert.equal(response.status.code, NOT_FOUND);
   assert.match(response.status.message, /not found/);
@@ -247,7 +254,7 @@ test('containerd-shim-runc-v2: a busybox task end to end, its events forwarded t
   const envelopes: containerd_types_Envelope[] = [];
   const events = new Server().register(EVENTS_SERVICE, {
     Forward: (payload) => {
-      const { envelope } = decode('containerd.services.events.ttrpc.v1.ForwardRequest', payload);
+      const { envelope } = decodeGo('containerd.services.events.ttrpc.v1.ForwardRequest', payload);
       assert.ok(envelope);
       envelopes.push(envelope);
       return encode('google.protobuf.Empty', {});
@@ -357,20 +364,20 @@ test('containerd-shim-runc-v2: a busybox task end to end, its events forwarded t
   };
   const createEv = payload('/tasks/create');
   assert.equal(createEv.type, 'containerd.events.TaskCreate');
-  const taskCreate = decode('containerd.events.TaskCreate', createEv.value);
+  const taskCreate = decodeGo('containerd.events.TaskCreate', createEv.value);
   assert.equal(taskCreate.container_id, shim.id);
   assert.equal(taskCreate.bundle, shim.bundle);
   assert.equal(taskCreate.pid, created.pid);
   const exitEv = payload('/tasks/exit');
   assert.equal(exitEv.type, 'containerd.events.TaskExit');
-  const taskExit = decode('containerd.events.TaskExit', exitEv.value);
+  const taskExit = decodeGo('containerd.events.TaskExit', exitEv.value);
   assert.equal(taskExit.container_id, shim.id);
   assert.equal(taskExit.exit_status, EXIT_CODE);
   assert.equal(taskExit.pid, created.pid);
   const startEv = payload('/tasks/start');
-  assert.equal(decode('containerd.events.TaskStart', startEv.value).pid, created.pid);
+  assert.equal(decodeGo('containerd.events.TaskStart', startEv.value).pid, created.pid);
   const deleteEv = payload('/tasks/delete');
-  assert.equal(decode('containerd.events.TaskDelete', deleteEv.value).exit_status, EXIT_CODE);
+  assert.equal(decodeGo('containerd.events.TaskDelete', deleteEv.value).exit_status, EXIT_CODE);
 
   await shutdown(client, shim);
 });

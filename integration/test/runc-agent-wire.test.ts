@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -144,4 +144,19 @@ test('a ReadStdout whose caller timed out consumes nothing: the output goes to t
   } finally {
     await c.call('DestroySandbox', {});
   }
+});
+
+test('CopyFile writes chunks at their offsets and moves the file into place once complete', {
+  skip,
+}, async () => {
+  const path = '/run/kata-containers/shared/containers/sb/hosts';
+  const common = { path, file_size: 6, file_mode: 0o640, dir_mode: 0o750, uid: 0, gid: 0 };
+  // In order, as the Kata runtime sends them (the file size decides completion, as in the kata-agent).
+  await c.call('CopyFile', { ...common, offset: 0, data: Buffer.from('abc') });
+  assert.equal(existsSync(join(root, path)), false, 'not in place before the last byte');
+  await c.call('CopyFile', { ...common, offset: 3, data: Buffer.from('def') });
+  assert.equal(readFileSync(join(root, path), 'utf8'), 'abcdef');
+  assert.equal(statSync(join(root, path)).mode & 0o777, 0o640);
+  const past = await c.status('CopyFile', { ...common, offset: 5, data: Buffer.from('xyz') });
+  assert.equal(past.code, StatusCode.INVALID_ARGUMENT);
 });

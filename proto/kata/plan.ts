@@ -57,6 +57,13 @@ export function planFor(type: protobuf.Type, profile: KataPolicyProfile): readon
   return out;
 }
 
+/** Fields of `type` that the profile's agent generation does not have (absent from its policy view). */
+export function hiddenFields(type: protobuf.Type, profile: KataPolicyProfile): readonly protobuf.Field[] {
+  const absent = profile.absent[type.fullName.slice(1)];
+  if (absent === undefined || absent.length === 0) return [];
+  return type.fieldsArray.filter((f) => absent.includes(f.name));
+}
+
 /** `grpc.CreateContainerRequest` → `CreateContainerRequest`: the agent's policy endpoint name. */
 export function policyEndpoint(typeName: string): string {
   return typeName.slice(typeName.lastIndexOf('.') + 1);

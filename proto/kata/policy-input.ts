@@ -4,7 +4,7 @@ import type { grpc_CopyFileRequest, MessageTypes } from '../codec/gen/index.gen.
 import { type MessageName, messageType } from '../codec/registry.js';
 import { copyFilePolicyInput } from './copy-file.js';
 import { type JsonValue, stringifyJson } from './json.js';
-import { planFor } from './plan.js';
+import { hiddenFields, planFor } from './plan.js';
 import { KATA_POLICY_CURRENT, type KataPolicyProfile } from './profile.js';
 
 const COPY_FILE = 'grpc.CopyFileRequest';
@@ -40,6 +40,15 @@ function messageValue(type: protobuf.Type, msg: unknown, profile: KataPolicyProf
     throw new ProtoError('ERR_POLICY_INPUT', `${type.fullName.slice(1)}: expected a decoded message`);
   }
   const src = msg as Record<string, unknown>;
+  // A field this agent generation lacks cannot be judged by its policy: it must be unset.
+  for (const f of hiddenFields(type, profile)) {
+    if (!isDefault(src[f.name])) {
+      throw new ProtoError(
+        'ERR_POLICY_INPUT',
+        `${f.fullName.slice(1)} is set, but agent profile ${profile.name} has no such field for its policy to see`,
+      );
+    }
+  }
   const out: { [key: string]: JsonValue } = {};
   for (const entry of planFor(type, profile)) {
     if (entry.kind === 'oneof') {
@@ -80,4 +89,10 @@ function single(f: protobuf.Field, v: unknown, profile: KataPolicyProfile): Json
   if (v === undefined || v === null) return f.type === 'string' ? '' : f.type === 'bool' ? false : 0;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   throw new ProtoError('ERR_POLICY_INPUT', `${f.fullName.slice(1)}: unexpected ${typeof v}`);
+}
+
+function isDefault(v: unknown): boolean {
+  if (v === undefined || v === null || v === 0 || v === 0n || v === '' || v === false) return true;
+  if (Array.isArray(v) || v instanceof Uint8Array) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v).length === 0;
 }

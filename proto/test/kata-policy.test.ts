@@ -192,6 +192,31 @@ test('CopyFile: current file_type form, legacy symlink_src form, data never show
   }
 });
 
+test("a field the profile's agent lacks must be unset: its policy could not judge it", () => {
+  const withPorts = decode(
+    'grpc.ExecProcessRequest',
+    encode('grpc.ExecProcessRequest', { container_id: 'c', stdin_port: 7 }),
+  );
+  assert.match(
+    policyInputFromRequest('grpc.ExecProcessRequest', withPorts, KATA_POLICY_CURRENT),
+    /"stdin_port":7/,
+  );
+  assert.throws(
+    () => policyInputFromRequest('grpc.ExecProcessRequest', withPorts, KATA_POLICY_LEGACY),
+    (e: unknown) => e instanceof ProtoError && e.code === 'ERR_POLICY_INPUT' && /stdin_port/.test(e.message),
+  );
+  const shared = decode(
+    'grpc.CreateSandboxRequest',
+    encode('grpc.CreateSandboxRequest', { storages: [{ shared: true }] }),
+  );
+  assert.throws(
+    () => policyInputFromRequest('grpc.CreateSandboxRequest', shared, KATA_POLICY_LEGACY_PASSFD),
+    /shared/,
+  );
+  const unset = decode('grpc.ExecProcessRequest', encode('grpc.ExecProcessRequest', { container_id: 'c' }));
+  assert.doesNotMatch(policyInputFromRequest('grpc.ExecProcessRequest', unset, KATA_POLICY_LEGACY), /port/);
+});
+
 test('policy JSON that the agent would never produce is refused', () => {
   const refused: [MessageName, string][] = [
     ['grpc.StartContainerRequest', '{"container_id":"a","extra":1}'],
@@ -283,18 +308,22 @@ function randomMessage(
   type: ReturnType<typeof messageType>,
   r: () => number,
   depth: number,
+  profile: KataPolicyProfile,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const oneofDone = new Set<string>();
+  const hidden = profile.absent[type.fullName.slice(1)] ?? [];
   for (const f of type.fieldsArray) {
-    if (r() < 0.3) continue;
+    // Fields the profile's agent lacks stay unset (setting them is refused, tested above).
+    if (hidden.includes(f.name) || r() < 0.3) continue;
     if (f.partOf && f.partOf.fieldsArray.length > 1) {
       if (oneofDone.has(f.partOf.name)) continue;
       oneofDone.add(f.partOf.name);
     }
     const one = (): unknown => {
       const rt = f.resolvedType;
-      if (rt && 'fieldsArray' in rt) return depth < RANDOM_DEPTH ? randomMessage(rt, r, depth + 1) : {};
+      if (rt && 'fieldsArray' in rt)
+        return depth < RANDOM_DEPTH ? randomMessage(rt, r, depth + 1, profile) : {};
       if (rt && 'values' in rt) {
         const vals = Object.values(rt.values);
         return vals[Math.floor(r() * vals.length)];
@@ -317,7 +346,7 @@ test('random requests of every agent RPC round-trip through the policy form, und
   for (const profile of [KATA_POLICY_CURRENT, KATA_POLICY_LEGACY, KATA_POLICY_LEGACY_PASSFD]) {
     for (const name of requestTypes) {
       for (let i = 0; i < RANDOM_ROUNDS; i++) {
-        const bytes = encode(name, randomMessage(messageType(name), r, 0) as never);
+        const bytes = encode(name, randomMessage(messageType(name), r, 0, profile) as never);
         const msg = decode(name, bytes);
         let text: string;
         try {

@@ -9,6 +9,7 @@ import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './lang/lexer.js';
 import { parseModule } from './lang/parser-module.js';
 import type { RuleTree } from './lang/rule-tree.js';
 import { fromJs, ObjectV, parseJson, type Value } from './value/index.js';
+import { WasmPolicy } from './wasm/policy.js';
 
 /** Options of an {@link Engine}. */
 export interface EngineOptions {
@@ -22,6 +23,12 @@ export interface EngineOptions {
   readonly sourceLimits?: SourceLimits;
   /** Builtins; defaults to the standard library. */
   readonly registry?: BuiltinRegistry;
+  /**
+   * Stop a rule or function whose value is a constant at its first solution. Decisions are the
+   * same; `print` output is shorter than regorus' (which enumerates every solution), and errors
+   * that only later solutions would raise are not seen. Off by default.
+   */
+  readonly earlyExit?: boolean;
   /** Clock for `time.now_ns` (fixed per evaluation); defaults to the system clock. */
   readonly now?: () => bigint;
 }
@@ -61,10 +68,20 @@ export class Engine {
   private readonly queries = new Map<string, CompiledQuery>();
   private readonly registry: BuiltinRegistry;
   private readonly limits: EvalLimits;
+  private wasm: WasmPolicy | null = null;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.registry = opts.registry ?? defaultRegistry();
     this.limits = { ...DEFAULT_EVAL_LIMITS, ...opts.limits };
+  }
+
+  /**
+   * Loads a policy compiled by `opa build -t wasm` (a policy.wasm module or a bundle.tar.gz).
+   * With no Rego modules added, `data.<path>` queries are then answered by the wasm policy.
+   */
+  async loadWasm(bytes: Uint8Array): Promise<void> {
+    this.wasm = await WasmPolicy.load(bytes);
+    this.wasm.setData(this.data);
   }
 
   /** Adds (or replaces) a policy module; returns its package path (`data.x.y`). */
@@ -99,6 +116,7 @@ export class Engine {
     const v = typeof doc === 'string' ? parseJson(doc) : doc;
     if (!(v instanceof ObjectV)) throw new PolicyError('rego_compile_error', 'data must be a JSON object');
     this.data = mergeObjects(this.data, v);
+    this.wasm?.setData(this.data);
     this.queries.clear();
   }
 
@@ -130,6 +148,7 @@ export class Engine {
 
   /** Evaluates a query and returns every solution. */
   evalQuery(query: string, opts: { strictBuiltinErrors?: boolean } = {}): QueryResult {
+    if (this.wasm !== null && this.modules.size === 0) return this.evalWasm(query);
     this.compile();
     let q = this.queries.get(query);
     if (q === undefined) {
@@ -141,6 +160,7 @@ export class Engine {
       input: this.input,
       strictBuiltinErrors: opts.strictBuiltinErrors ?? this.opts.strictBuiltinErrors === true,
       limits: this.limits,
+      earlyExit: this.opts.earlyExit === true,
       nowNs: this.opts.now?.() ?? BigInt(Date.now()) * 1_000_000n,
     });
     const log = r.prints;
@@ -151,6 +171,19 @@ export class Engine {
         return log.lines();
       },
     };
+  }
+
+  private evalWasm(query: string): QueryResult {
+    const q = query.trim();
+    if (!/^data(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(q)) {
+      throw new PolicyError('rego_compile_error', 'a wasm policy answers only data.<path> queries');
+    }
+    const value = this.wasm!.evaluate(q, this.input);
+    const rows: ResultRow[] =
+      value === undefined
+        ? []
+        : [{ expressions: [{ value, text: q, location: { row: 1, col: 1 } }], bindings: new Map() }];
+    return { rows, prints: [] };
   }
 
   /** Evaluates a rule path such as `data.agent_policy.allow`; undefined when it has no value. */

@@ -1,4 +1,10 @@
-import { type BuiltinContext, BuiltinError, type BuiltinRegistry, checkArgs } from '../builtins/index.js';
+import {
+  type BuiltinContext,
+  type BuiltinDef,
+  BuiltinError,
+  type BuiltinRegistry,
+  checkArgs,
+} from '../builtins/index.js';
 import type { Body, Expr, Term, With } from '../lang/ast.js';
 import { DATA_SLOT, INPUT_SLOT } from '../lang/ast.js';
 import { objectPairs } from '../lang/compile-order.js';
@@ -178,9 +184,29 @@ export class Evaluator implements WithState {
 
   /** Declared arity of a resolved call's target (-1 when variadic/unknown). */
   arityOf(t: Extract<Term, { t: 'call' }>): number {
-    const target = t.target!;
-    if (target.kind === 'builtin') return this.registry.get(target.name)?.arity ?? -1;
-    return this.tree.funcArity(target.path) ?? -1;
+    return this.callInfo(t).arity;
+  }
+
+  /** Per call site: the target's name, arity, builtin definition or rule node (computed once). */
+  callInfo(t: Extract<Term, { t: 'call' }>): CallInfo {
+    let info = callInfos.get(t);
+    if (info === undefined) {
+      const target = t.target;
+      if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
+      if (target.kind === 'builtin') {
+        const def = this.registry.get(target.name);
+        info = { name: target.name, arity: def?.arity ?? -1, def, node: undefined };
+      } else {
+        info = {
+          name: `data.${target.path.join('.')}`,
+          arity: this.tree.funcArity(target.path) ?? -1,
+          def: undefined,
+          node: this.tree.find(target.path),
+        };
+      }
+      callInfos.set(t, info);
+    }
+    return info;
   }
 
   /** Calls k(key, value) for each member of a collection; stops when k returns true. */
@@ -414,22 +440,20 @@ export class Evaluator implements WithState {
     k: VCont,
     out: Term | null,
   ): boolean {
-    const target = t.target;
-    if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
-    const name = target.kind === 'builtin' ? target.name : `data.${target.path.join('.')}`;
-    if (target.kind === 'builtin' && name === 'print') return this.evalPrint(args, f, k, t.loc);
-    if (target.kind === 'builtin' && name === TEMPLATE_STRING)
+    const info = this.callInfo(t);
+    const name = info.name;
+    if (info.def !== undefined && name === 'print') return this.evalPrint(args, f, k, t.loc);
+    if (info.def !== undefined && name === TEMPLATE_STRING)
       return k(this.formatParts(args, f, false).join(''));
-    const mock = this.mocks?.get(name);
+    const mock = this.mocks === null ? undefined : this.mocks.get(name);
     return this.evalItems(args, 0, [], f, (vs) => {
       if (mock !== undefined) return this.callMock(mock, vs, t, k);
-      if (target.kind === 'func') {
-        const node = this.tree.find(target.path);
-        if (node === undefined) return false;
-        const r = evalFunction(this, node, vs, t.loc);
+      if (t.target!.kind === 'func') {
+        if (info.node === undefined) return false;
+        const r = evalFunction(this, info.node, vs, t.loc);
         return r === undefined ? false : k(r);
       }
-      return this.callBuiltin(name, vs, t.loc, k, out);
+      return this.callBuiltin(name, vs, t.loc, k, out, info.def);
     });
   }
 
@@ -455,8 +479,15 @@ export class Evaluator implements WithState {
   }
 
   /** Calls a builtin, mapping its errors to OPA's codes and strictness. */
-  callBuiltin(name: string, vs: readonly Value[], loc: Loc, k: VCont, out: Term | null): boolean {
-    const def = this.registry.get(name);
+  callBuiltin(
+    name: string,
+    vs: readonly Value[],
+    loc: Loc,
+    k: VCont,
+    out: Term | null,
+    known?: BuiltinDef,
+  ): boolean {
+    const def = known ?? this.registry.get(name);
     if (def === undefined) throw new PolicyError('rego_type_error', `undefined function ${name}`, loc);
     let result: Value | undefined;
     try {
@@ -571,3 +602,13 @@ export function constantOf(t: Term): Value | undefined {
   constants.set(t, v);
   return v === null ? undefined : v;
 }
+
+/** What a call site resolves to; cached per term (terms belong to one compiled policy). */
+interface CallInfo {
+  readonly name: string;
+  readonly arity: number;
+  readonly def: BuiltinDef | undefined;
+  readonly node: RuleNode | undefined;
+}
+
+const callInfos = new WeakMap<Term, CallInfo>();

@@ -58,3 +58,19 @@ test('forced close aborts handlers and fails the pending calls with closed', asy
   release[0]!();
   await h.stop();
 });
+
+test('a client that disconnects aborts its in-flight handlers with a closed error', async () => {
+  const release: (() => void)[] = [];
+  const signals: AbortSignal[] = [];
+  const h = await new Harness(blockingService(release, signals)).start();
+  const c = await h.client();
+  const p = assert.rejects(c.call('test.S', 'Block', new Uint8Array(0)), (e: unknown) => isClosedError(e));
+  await until(() => signals.length === 1);
+  c.close();
+  await p;
+  await until(() => signals[0]?.aborted === true);
+  assert.ok(isClosedError(signals[0]?.reason));
+  assert.equal(h.server.connectionCount, 0);
+  release[0]!();
+  await h.stop();
+});

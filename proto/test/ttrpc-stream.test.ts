@@ -175,3 +175,18 @@ test('an empty Data frame without no-data is an empty message', async () => {
   assert.equal(end.flags, Flag.RemoteClosed | Flag.NoData);
   raw.close();
 });
+
+test('cancel() abandons a stream locally: recv fails with CANCELLED, later frames are ignored', async () => {
+  const c = await h.client();
+  const s = c.stream('test.Stream', 'Count', SERVER, { payload: utf8('3') });
+  s.cancel();
+  await assert.rejects(
+    s.recv(),
+    (e: unknown) => e instanceof TtrpcError && e.code === TtrpcErrorCode.CANCELLED,
+  );
+  assert.equal(c.pendingCalls, 0);
+  assert.equal(
+    text(await c.call('test.Stream', 'Nope', new Uint8Array(0)).catch(() => utf8('refused'))),
+    'refused',
+  );
+});

@@ -1,6 +1,7 @@
 import type { Value } from '../value/index.js';
 import { builtinErr } from './args.js';
 import { compileGlob, GlobError, globQuoteMeta } from './lib-glob.js';
+import { guarded, LONG_SUBJECT } from './lib-guard.js';
 import { operandElemErr, operandTypeErr, strOp } from './lib-operand.js';
 import type { BuiltinContext, BuiltinRegistry } from './registry.js';
 
@@ -39,7 +40,11 @@ function match(args: readonly Value[], ctx: BuiltinContext): Value {
   }
   if (re instanceof GlobError) throw builtinErr('glob.match', re.message);
   ctx.tick(1);
-  return re.test(s);
+  const r = re;
+  // Several stars backtrack polynomially; a long subject gets the wall-clock guard.
+  if (s.length > LONG_SUBJECT && (pattern.match(/\*/g)?.length ?? 0) >= 2)
+    return guarded('glob.match', ctx, () => r.test(s));
+  return r.test(s);
 }
 
 /** Registers `glob.match` and `glob.quote_meta`. */

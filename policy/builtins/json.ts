@@ -5,7 +5,7 @@ import { applyPatch, PatchError, parsePointer } from './lib-jsonpatch.js';
 import { matchSchema, SchemaError } from './lib-jsonschema.js';
 import { arrOp, objOp, operandErr, operandTypeErr } from './lib-operand.js';
 import { regoText } from './lib-term.js';
-import type { BuiltinRegistry } from './registry.js';
+import type { BuiltinContext, BuiltinRegistry } from './registry.js';
 
 function paths(name: string, v: Value): Value[][] {
   let items: readonly Value[];
@@ -184,9 +184,9 @@ function verifySchema(args: readonly Value[]): Value {
   }
 }
 
-function matchSchemaBuiltin(args: readonly Value[]): Value {
+function matchSchemaBuiltin(args: readonly Value[], ctx: BuiltinContext): Value {
   try {
-    const errors = matchSchema(schemaDoc(args[0]!), schemaDoc(args[1]!));
+    const errors = matchSchema(schemaDoc(args[0]!), schemaDoc(args[1]!), ctx);
     const out = errors.map((e) =>
       ObjectV.from([
         ['error', `${e.field}: ${e.desc}`],

@@ -7,7 +7,9 @@
  */
 import { canonical, compare, Dec, formatNumber, ObjectV, SetV, type Value } from '../value/index.js';
 import { goJson } from './lib-gojson.js';
+import { runRegex } from './lib-guard.js';
 import { compileRe2, type Re2 } from './lib-re2.js';
+import type { BuiltinContext } from './registry.js';
 
 /** A schema that does not compile, with gojsonschema's message. */
 export class SchemaError extends Error {}
@@ -26,6 +28,7 @@ type Sch = boolean | ObjectV;
 
 interface Ctx {
   root: Sch;
+  bctx: BuiltinContext | null;
   errors: SchemaViolation[];
   score: number;
   depth: number;
@@ -86,10 +89,12 @@ function re(p: string): Re2 {
   return r;
 }
 
-function test(p: string, s: string): boolean {
-  const r = re(p).re;
-  r.lastIndex = 0;
-  return r.test(s);
+function test(p: string, s: string, bctx: BuiltinContext | null = null): boolean {
+  const r = re(p);
+  return runRegex('json.match_schema', r, s, bctx, () => {
+    r.re.lastIndex = 0;
+    return r.re.test(s);
+  });
 }
 
 function types(s: ObjectV): string[] | null {
@@ -222,7 +227,7 @@ function add(ctx: Ctx, path: readonly string[], type: string, desc: string): voi
 }
 
 function sub(ctx: Ctx, s: Sch, v: Value, path: readonly string[]): Ctx {
-  const c: Ctx = { root: ctx.root, errors: [], score: 0, depth: ctx.depth + 1 };
+  const c: Ctx = { root: ctx.root, bctx: ctx.bctx, errors: [], score: 0, depth: ctx.depth + 1 };
   validate(c, s, v, path);
   return c;
 }
@@ -413,7 +418,8 @@ function validateString(ctx: Ctx, s: ObjectV, v: string, path: readonly string[]
     add(ctx, path, 'string_lte', `String length must be less than or equal to ${max}`);
   }
   const pat = s.getStr('pattern');
-  if (typeof pat === 'string' && !test(pat, v)) add(ctx, path, 'pattern', `Does not match pattern '${pat}'`);
+  if (typeof pat === 'string' && !test(pat, v, ctx.bctx))
+    add(ctx, path, 'pattern', `Does not match pattern '${pat}'`);
 }
 
 function validateArray(ctx: Ctx, s: ObjectV, v: readonly Value[], path: readonly string[]): void {
@@ -486,7 +492,7 @@ function validateObject(ctx: Ctx, s: ObjectV, v: ObjectV, path: readonly string[
     let matched = false;
     if (pats instanceof ObjectV) {
       for (const [pp, ps] of pats.entries()) {
-        if (test(String(pp), key)) {
+        if (test(String(pp), key, ctx.bctx)) {
           matched = true;
           merge(ctx, sub(ctx, ps as Sch, x, [...path, key]));
         }
@@ -538,9 +544,13 @@ function checkFormat(fmt: string, v: Value): boolean {
 }
 
 /** Compiles (checks) a schema and validates a document against it. */
-export function matchSchema(doc: Value, schema: Value): SchemaViolation[] {
+export function matchSchema(
+  doc: Value,
+  schema: Value,
+  bctx: BuiltinContext | null = null,
+): SchemaViolation[] {
   checkSchema(schema);
-  const ctx: Ctx = { root: schema as Sch, errors: [], score: 0, depth: 0 };
+  const ctx: Ctx = { root: schema as Sch, bctx, errors: [], score: 0, depth: 0 };
   validate(ctx, schema as Sch, doc, []);
   return ctx.errors;
 }

@@ -17,6 +17,13 @@ export const MAX_REPEAT = 1000;
 export interface Re2 {
   readonly re: RegExp;
   readonly names: readonly string[];
+  /**
+   * True when a repetition applies to a group that itself repeats or alternates ((a+)+, (a|b)*):
+   * the shapes where a backtracking engine can take exponential time, unlike RE2.
+   */
+  readonly risky: boolean;
+  /** True with two or more unbounded repetitions: polynomial time on long subjects. */
+  readonly poly: boolean;
 }
 
 interface Flags {
@@ -82,6 +89,12 @@ class Translator {
   sawCase = false;
   readonly names: string[] = [''];
   private canRepeat = false;
+  /** Per open group: whether it contains a repetition or an alternation. */
+  private readonly groupRep: boolean[] = [false];
+  /** Set right after a group closes: whether that group repeated or alternated inside. */
+  private closedGroupRep: boolean | null = null;
+  risky = false;
+  unbounded = 0;
   private lastRepeat = false;
 
   constructor(
@@ -104,9 +117,13 @@ class Translator {
           this.out += ')';
           this.pos++;
           this.atom();
+          this.closedGroupRep = this.groupRep.pop() ?? false;
+          // A group containing a repeating group repeats inside too.
+          if (this.closedGroupRep) this.groupRep[this.groupRep.length - 1] = true;
           break;
         }
         case '|':
+          this.groupRep[this.groupRep.length - 1] = true;
           this.out += '|';
           this.pos++;
           this.canRepeat = false;
@@ -166,6 +183,7 @@ class Translator {
   private atom(): void {
     this.canRepeat = true;
     this.lastRepeat = false;
+    this.closedGroupRep = null;
   }
 
   private repeat(op: string, len: number): void {
@@ -180,6 +198,9 @@ class Translator {
       this.pos++;
     }
     if (this.flags.U) lazy = !lazy;
+    if (op !== '?' && this.closedGroupRep === true) this.risky = true;
+    if (op === '*' || op === '+' || /,\}$/.test(op)) this.unbounded++;
+    this.groupRep[this.groupRep.length - 1] = true;
     this.out += op + (lazy ? '?' : '');
     this.lastRepeat = true;
     this.lastLen = len + (p[this.pos - 1] === '?' && len !== 1 ? 1 : 0);
@@ -233,6 +254,7 @@ class Translator {
         return;
       }
       this.stack.push({ flags: this.flags, atomStart: this.out.length });
+      this.groupRep.push(false);
       this.flags = f;
       this.out += '(?:';
       this.canRepeat = false;
@@ -246,6 +268,7 @@ class Translator {
 
   private open(s: string): void {
     this.stack.push({ flags: this.flags, atomStart: this.out.length });
+    this.groupRep.push(false);
     this.out += s;
     this.canRepeat = false;
     this.lastRepeat = false;
@@ -459,10 +482,11 @@ export function compileRe2(pattern: string): Re2 {
   // Uniformly case-insensitive patterns use the native flag; mixed ones need case expansion.
   if (first.sawI && first.sawCase) {
     const t = new Translator(pattern, true);
-    return { re: new RegExp(t.run(), 'gu'), names: t.names };
+    return { re: new RegExp(t.run(), 'gu'), names: t.names, risky: t.risky, poly: t.unbounded >= 2 };
   }
   try {
-    return { re: new RegExp(src, first.sawI ? 'giu' : 'gu'), names: first.names };
+    const re = new RegExp(src, first.sawI ? 'giu' : 'gu');
+    return { re, names: first.names, risky: first.risky, poly: first.unbounded >= 2 };
   } catch (e) {
     throw new Re2Error(`error parsing regexp: ${(e as Error).message}`);
   }

@@ -1,6 +1,7 @@
 import type { Value } from '../value/index.js';
 import { builtinErr } from './args.js';
 import { GlobxError, globsIntersect } from './lib-globx.js';
+import { runRegex } from './lib-guard.js';
 import { intOp, strOp } from './lib-operand.js';
 import { compileRe2, type Re2, Re2Error } from './lib-re2.js';
 import type { BuiltinContext, BuiltinRegistry } from './registry.js';
@@ -87,8 +88,12 @@ export function goExpand(template: string, m: RegExpExecArray, names: readonly s
 }
 
 function split(args: readonly Value[], ctx: BuiltinContext): Value {
-  const { re } = getRegexp('regex.split', strOp('regex.split', args, 1), ctx);
+  const r = getRegexp('regex.split', strOp('regex.split', args, 1), ctx);
   const s = strOp('regex.split', args, 2);
+  return runRegex('regex.split', r, s, ctx, () => splitWith(r.re, s));
+}
+
+function splitWith(re: RegExp, s: string): Value {
   if (s === '' && re.source !== '(?:)') return [''];
   const parts: string[] = [];
   let beg = 0;
@@ -104,8 +109,12 @@ function split(args: readonly Value[], ctx: BuiltinContext): Value {
 
 function replace(args: readonly Value[], ctx: BuiltinContext): Value {
   const s = strOp('regex.replace', args, 1);
-  const { re, names } = getRegexp('regex.replace', strOp('regex.replace', args, 2), ctx);
+  const r = getRegexp('regex.replace', strOp('regex.replace', args, 2), ctx);
   const tpl = strOp('regex.replace', args, 3);
+  return runRegex('regex.replace', r, s, ctx, () => replaceWith(r, s, tpl, ctx));
+}
+
+function replaceWith({ re, names }: Re2, s: string, tpl: string, ctx: BuiltinContext): string {
   let out = '';
   let last = 0;
   for (const m of goMatches(re, s, -1)) {
@@ -154,9 +163,11 @@ function templateMatch(args: readonly Value[], ctx: BuiltinContext): Value {
     pattern += `${quoteMeta(raw)}(${patt})`;
   }
   pattern += `${quoteMeta(tpl.slice(last))}$`;
-  const { re } = getRegexp(name, pattern, ctx);
-  re.lastIndex = 0;
-  return re.test(value);
+  const r = getRegexp(name, pattern, ctx);
+  return runRegex(name, r, value, ctx, () => {
+    r.re.lastIndex = 0;
+    return r.re.test(value);
+  });
 }
 
 /** Registers `regex.*` (and the deprecated `re_match`). */
@@ -176,10 +187,12 @@ export function registerRegex(r: BuiltinRegistry): void {
     },
   });
   const match = (name: string) => (args: readonly Value[], ctx: BuiltinContext) => {
-    const { re } = getRegexp(name, strOp(name, args, 1), ctx);
+    const r = getRegexp(name, strOp(name, args, 1), ctx);
     const s = strOp(name, args, 2);
-    re.lastIndex = 0;
-    return re.test(s);
+    return runRegex(name, r, s, ctx, () => {
+      r.re.lastIndex = 0;
+      return r.re.test(s);
+    });
   };
   r.register({ name: 'regex.match', arity: 2, impl: match('regex.match') });
   r.register({ name: 're_match', arity: 2, impl: match('re_match') });
@@ -190,10 +203,10 @@ export function registerRegex(r: BuiltinRegistry): void {
     name: 'regex.find_n',
     arity: 3,
     impl: (args, ctx) => {
-      const { re } = getRegexp('regex.find_n', strOp('regex.find_n', args, 1), ctx);
+      const r = getRegexp('regex.find_n', strOp('regex.find_n', args, 1), ctx);
       const s = strOp('regex.find_n', args, 2);
       const n = intOp('regex.find_n', args, 3);
-      return [...goMatches(re, s, Number(n))].map((m) => m[0]);
+      return runRegex('regex.find_n', r, s, ctx, () => [...goMatches(r.re, s, Number(n))].map((m) => m[0]));
     },
   });
   r.register({
@@ -201,10 +214,12 @@ export function registerRegex(r: BuiltinRegistry): void {
     arity: 3,
     impl: (args, ctx) => {
       const name = 'regex.find_all_string_submatch_n';
-      const { re } = getRegexp(name, strOp(name, args, 1), ctx);
+      const r = getRegexp(name, strOp(name, args, 1), ctx);
       const s = strOp(name, args, 2);
       const n = intOp(name, args, 3);
-      return [...goMatches(re, s, Number(n))].map((m) => [...m].map((x) => x ?? ''));
+      return runRegex(name, r, s, ctx, () =>
+        [...goMatches(r.re, s, Number(n))].map((m) => [...m].map((x) => x ?? '')),
+      );
     },
   });
   r.register({

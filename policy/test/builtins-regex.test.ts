@@ -218,4 +218,20 @@ test('RE2 translation agrees with Go regexp on a corpus', () => {
   }
 });
 
+test('catastrophic backtracking aborts the evaluation instead of hanging (RE2 is linear)', () => {
+  const engine = new Engine();
+  engine.setInputJs({ s: `${'a'.repeat(48)}!` });
+  for (const p of ['(a+)+$', '(a|aa)*$', '((a*)*)*b']) {
+    assert.throws(
+      () => engine.evalQuery(`x := regex.match(\`${p}\`, input.s)`),
+      (e: unknown) => e instanceof PolicyError && e.code === 'eval_limit_error',
+      p,
+    );
+  }
+  // The same shapes on short subjects still answer, through the guarded path.
+  engine.setInputJs({ s: 'aaaa' });
+  const rows = engine.evalQuery('x := regex.match(`(a+)+$`, input.s)').rows;
+  assert.equal(rows[0]?.bindings.get('x'), true);
+});
+
 run(CASES);

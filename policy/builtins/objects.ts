@@ -46,11 +46,17 @@ function subset(sup: Value, sub: Value): boolean {
     }
     return false;
   }
-  if (Array.isArray(sup) && sub instanceof SetV) return sub.values().every((x) => sup.some((y) => equal(x, y)));
+  if (Array.isArray(sup) && sub instanceof SetV)
+    return sub.values().every((x) => sup.some((y) => equal(x, y)));
   if (!(sup instanceof ObjectV || sup instanceof SetV || Array.isArray(sup))) {
     throw typeErr('object.subset', 0, ['object', 'set', 'array'], sup);
   }
-  throw typeErr('object.subset', 1, sup instanceof ObjectV ? 'object' : sup instanceof SetV ? 'set' : ['array', 'set'], sub);
+  throw typeErr(
+    'object.subset',
+    1,
+    sup instanceof ObjectV ? 'object' : sup instanceof SetV ? 'set' : ['array', 'set'],
+    sub,
+  );
 }
 
 /** Registers `object.keys union union_n remove filter subset`. */

@@ -1,7 +1,7 @@
 import type { Rule, Term } from '../lang/ast.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode } from '../lang/rule-tree.js';
-import { canonical, equal, ObjectV, SetV, type Value } from '../value/index.js';
+import { equal, ObjectV, SetV, type Value } from '../value/index.js';
 import type { Evaluator } from './evaluator.js';
 import { type Frame, PENDING, UNDEF, type VCont } from './frame.js';
 
@@ -141,7 +141,12 @@ function computeNode(ev: Evaluator, node: RuleNode, base: Value | undefined): Va
     const s = new SetV();
     for (const r of node.contains) {
       const f: Frame = new Array(r.slots);
-      ev.evalBody(r.body, 0, f, () => ev.evalTerm(r.key!, f, (x) => (s.add(x), false)));
+      ev.evalBody(r.body, 0, f, () =>
+        ev.evalTerm(r.key!, f, (x) => {
+          s.add(x);
+          return false;
+        }),
+      );
     }
     return s;
   }
@@ -233,7 +238,10 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
   }
   if (result === undefined && node.defaults.length > 0) {
     const d = node.defaults[0]!;
-    ev.evalTerm(d.value, new Array(d.slots), (v) => ((result = v), true));
+    ev.evalTerm(d.value, new Array(d.slots), (v) => {
+      result = v;
+      return true;
+    });
   }
   return result;
 }
@@ -287,7 +295,12 @@ export function evalFunction(
     }
     if (result === undefined) {
       const d = node.funcs.find((x) => x.isDefault);
-      if (d !== undefined) ev.evalTerm(d.value, new Array(d.slots), (v) => ((result = v), true));
+      if (d !== undefined) {
+        ev.evalTerm(d.value, new Array(d.slots), (v) => {
+          result = v;
+          return true;
+        });
+      }
     }
   } finally {
     ev.active.delete(node);

@@ -15,6 +15,7 @@ import { equal, ObjectV, SetV, type Value } from '../value/index.js';
 import { evalDataRef, evalFunction, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
+import { constantOf, lookup } from './literals.js';
 import { formatPrintValue } from './print.js';
 import { PrintLog } from './prints.js';
 import { applyWith, type Mock, type WithState } from './with.js';
@@ -176,7 +177,7 @@ export class Evaluator implements WithState {
       const arity = this.arityOf(t);
       if (arity >= 0 && t.args.length === arity + 1) {
         const out = t.args[arity]!;
-        return this.evalCall(t, t.args.slice(0, arity), f, (v) => this.unify(out, v, f, k), out);
+        return this.evalCall(t, t.args.slice(0, arity), f, (v) => this.unify(out, v, f, k));
       }
     }
     return this.evalTerm(t, f, (v) => (v === false ? false : k()));
@@ -336,15 +337,25 @@ export class Evaluator implements WithState {
         });
       }
       case 'call':
-        return this.evalCall(t, t.args, f, k, null);
+        return this.evalCall(t, t.args, f, k);
       case 'acomp': {
         const out: Value[] = [];
-        this.evalBody(t.body, 0, f, () => this.evalTerm(t.head, f, (v) => (out.push(v), false)));
+        this.evalBody(t.body, 0, f, () =>
+          this.evalTerm(t.head, f, (v) => {
+            out.push(v);
+            return false;
+          }),
+        );
         return k(out);
       }
       case 'scomp': {
         const out = new SetV();
-        this.evalBody(t.body, 0, f, () => this.evalTerm(t.head, f, (v) => (out.add(v), false)));
+        this.evalBody(t.body, 0, f, () =>
+          this.evalTerm(t.head, f, (v) => {
+            out.add(v);
+            return false;
+          }),
+        );
         return k(out);
       }
       case 'ocomp': {
@@ -432,14 +443,8 @@ export class Evaluator implements WithState {
     });
   }
 
-  /** Evaluates a call: user function, builtin or mock. `out` is the output operand, if any. */
-  evalCall(
-    t: Extract<Term, { t: 'call' }>,
-    args: readonly Term[],
-    f: Frame,
-    k: VCont,
-    out: Term | null,
-  ): boolean {
+  /** Evaluates a call (user function, builtin or mock) with the given input operands. */
+  evalCall(t: Extract<Term, { t: 'call' }>, args: readonly Term[], f: Frame, k: VCont): boolean {
     const info = this.callInfo(t);
     const name = info.name;
     if (info.def !== undefined && name === 'print') return this.evalPrint(args, f, k, t.loc);
@@ -453,7 +458,7 @@ export class Evaluator implements WithState {
         const r = evalFunction(this, info.node, vs, t.loc);
         return r === undefined ? false : k(r);
       }
-      return this.callBuiltin(name, vs, t.loc, k, out, info.def);
+      return this.callBuiltin(name, vs, t.loc, k, info.def);
     });
   }
 
@@ -469,7 +474,10 @@ export class Evaluator implements WithState {
         const node = this.tree.find(mock.target.path);
         r = node === undefined ? undefined : evalFunction(this, node, vs, t.loc);
       } else {
-        stop = this.callBuiltin(mock.target.name, vs, t.loc, (v) => ((r = v), true), null);
+        stop = this.callBuiltin(mock.target.name, vs, t.loc, (v) => {
+          r = v;
+          return true;
+        });
       }
     } finally {
       this.mocks = saved;
@@ -479,14 +487,7 @@ export class Evaluator implements WithState {
   }
 
   /** Calls a builtin, mapping its errors to OPA's codes and strictness. */
-  callBuiltin(
-    name: string,
-    vs: readonly Value[],
-    loc: Loc,
-    k: VCont,
-    out: Term | null,
-    known?: BuiltinDef,
-  ): boolean {
+  callBuiltin(name: string, vs: readonly Value[], loc: Loc, k: VCont, known?: BuiltinDef): boolean {
     const def = known ?? this.registry.get(name);
     if (def === undefined) throw new PolicyError('rego_type_error', `undefined function ${name}`, loc);
     let result: Value | undefined;
@@ -557,50 +558,6 @@ export class Evaluator implements WithState {
   nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
     return nodeValue(this, node, base);
   }
-}
-
-/** Looks a key up in a collection (array index, object key, set member). */
-export function lookup(v: Value, key: Value): Value | undefined {
-  if (Array.isArray(v)) {
-    if (typeof key !== 'bigint' || key < 0n || key >= BigInt(v.length)) return undefined;
-    return v[Number(key)];
-  }
-  if (v instanceof ObjectV) return typeof key === 'string' ? v.getStr(key) : v.get(key);
-  if (v instanceof SetV) return v.has(key) ? key : undefined;
-  return undefined;
-}
-
-const constants = new WeakMap<Term, Value | null>();
-
-/** The value of a composite literal without variables or calls (computed once per term). */
-export function constantOf(t: Term): Value | undefined {
-  const hit = constants.get(t);
-  if (hit !== undefined) return hit === null ? undefined : hit;
-  let v: Value | null = null;
-  const all = (ts: readonly Term[]): Value[] | null => {
-    const out: Value[] = [];
-    for (const x of ts) {
-      const c =
-        x.t === 'val' ? x.v : x.t === 'arr' || x.t === 'set' || x.t === 'obj' ? constantOf(x) : undefined;
-      if (c === undefined) return null;
-      out.push(c);
-    }
-    return out;
-  };
-  if (t.t === 'arr') v = all(t.items);
-  else if (t.t === 'set') {
-    const xs = all(t.items);
-    v = xs === null ? null : SetV.from(xs);
-  } else if (t.t === 'obj') {
-    const xs = all(t.items.flat());
-    if (xs !== null) {
-      const o = new ObjectV();
-      for (let i = 0; i < xs.length; i += 2) o.set(xs[i]!, xs[i + 1]!);
-      v = o;
-    }
-  }
-  constants.set(t, v);
-  return v === null ? undefined : v;
 }
 
 /** What a call site resolves to; cached per term (terms belong to one compiled policy). */

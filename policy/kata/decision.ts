@@ -135,9 +135,7 @@ export class KataPolicy {
         return deny(new PolicyError('kata_policy_error', `policy check: no result for ${request}`), null);
       }
       if (typeof value === 'boolean') {
-        return value
-          ? make(true, null)
-          : deny(undefined, null);
+        return value ? make(true, null) : deny(undefined, null);
       }
       if (!(value instanceof ObjectV)) {
         return deny(new PolicyError('kata_policy_error', 'policy check: unexpected result type'), null);

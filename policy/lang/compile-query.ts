@@ -42,7 +42,7 @@ export function compileQuery(
   );
   const resolved = resolveBody(body, scope);
   const index = new Map<Expr, number>();
-  resolved.forEach((e, i) => index.set(e, i));
+  for (const [i, e] of resolved.entries()) index.set(e, i);
   const names = (slot: number): string => {
     for (const [n, s] of scope.ownVars()) if (s === slot) return n;
     return `$${slot}`;

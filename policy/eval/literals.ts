@@ -1,0 +1,46 @@
+import type { Term } from '../lang/ast.js';
+import { ObjectV, SetV, type Value } from '../value/index.js';
+
+/** Looks a key up in a collection (array index, object key, set member). */
+export function lookup(v: Value, key: Value): Value | undefined {
+  if (Array.isArray(v)) {
+    if (typeof key !== 'bigint' || key < 0n || key >= BigInt(v.length)) return undefined;
+    return v[Number(key)];
+  }
+  if (v instanceof ObjectV) return typeof key === 'string' ? v.getStr(key) : v.get(key);
+  if (v instanceof SetV) return v.has(key) ? key : undefined;
+  return undefined;
+}
+
+const constants = new WeakMap<Term, Value | null>();
+
+/** The value of a composite literal without variables or calls (computed once per term). */
+export function constantOf(t: Term): Value | undefined {
+  const hit = constants.get(t);
+  if (hit !== undefined) return hit === null ? undefined : hit;
+  let v: Value | null = null;
+  const all = (ts: readonly Term[]): Value[] | null => {
+    const out: Value[] = [];
+    for (const x of ts) {
+      const c =
+        x.t === 'val' ? x.v : x.t === 'arr' || x.t === 'set' || x.t === 'obj' ? constantOf(x) : undefined;
+      if (c === undefined) return null;
+      out.push(c);
+    }
+    return out;
+  };
+  if (t.t === 'arr') v = all(t.items);
+  else if (t.t === 'set') {
+    const xs = all(t.items);
+    v = xs === null ? null : SetV.from(xs);
+  } else if (t.t === 'obj') {
+    const xs = all(t.items.flat());
+    if (xs !== null) {
+      const o = new ObjectV();
+      for (let i = 0; i < xs.length; i += 2) o.set(xs[i]!, xs[i + 1]!);
+      v = o;
+    }
+  }
+  constants.set(t, v);
+  return v === null ? undefined : v;
+}

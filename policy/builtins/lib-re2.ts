@@ -480,11 +480,11 @@ export function compileRe2(pattern: string): Re2 {
   const first = new Translator(pattern, false);
   const src = first.run();
   // Uniformly case-insensitive patterns use the native flag; mixed ones need case expansion.
-  if (first.sawI && first.sawCase) {
-    const t = new Translator(pattern, true);
-    return { re: new RegExp(t.run(), 'gu'), names: t.names, risky: t.risky, poly: t.unbounded >= 2 };
-  }
   try {
+    if (first.sawI && first.sawCase) {
+      const t = new Translator(pattern, true);
+      return { re: new RegExp(t.run(), 'gu'), names: t.names, risky: t.risky, poly: t.unbounded >= 2 };
+    }
     const re = new RegExp(src, first.sawI ? 'giu' : 'gu');
     return { re, names: first.names, risky: first.risky, poly: first.unbounded >= 2 };
   } catch (e) {

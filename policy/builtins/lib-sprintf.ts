@@ -279,6 +279,19 @@ function plainV(a: Arg): string {
   return formatArg(a, 'v', f);
 }
 
+/** Go's limit on widths and precisions (fmt's tooLarge), which also bounds padding output. */
+const MAX_WIDTH = 1_000_000n;
+
+function tooLarge(digits: string): boolean {
+  // Go's parsenum gives up when the running value already exceeds 1e6 and another digit follows.
+  let num = 0n;
+  for (const d of digits) {
+    if (num > MAX_WIDTH) return true;
+    num = num * 10n + BigInt(d);
+  }
+  return false;
+}
+
 /** Go's fmt.Sprintf(format, args...). */
 export function goSprintf(format: string, args: readonly Arg[]): string {
   let out = '';
@@ -336,7 +349,7 @@ export function goSprintf(format: string, args: readonly Arg[]): string {
       i++;
       const a = args[argNum];
       argNum++;
-      if (a === undefined || a.k !== 'int') out += '%!(BADWIDTH)';
+      if (a === undefined || a.k !== 'int' || a.v > MAX_WIDTH || a.v < -MAX_WIDTH) out += '%!(BADWIDTH)';
       else {
         f.wid = Number(a.v);
         if (f.wid < 0) {
@@ -350,6 +363,8 @@ export function goSprintf(format: string, args: readonly Arg[]): string {
       if (m !== null) {
         f.wid = Number(m[0]);
         i += m[0].length;
+        // Go gives up on absurd widths and swallows the rest of the format.
+        if (tooLarge(m[0])) i = n;
       }
     }
     if (format[i] === '.') {
@@ -359,12 +374,13 @@ export function goSprintf(format: string, args: readonly Arg[]): string {
         i++;
         const a = args[argNum];
         argNum++;
-        if (a === undefined || a.k !== 'int' || a.v < 0n) out += '%!(BADPREC)';
+        if (a === undefined || a.k !== 'int' || a.v < 0n || a.v > MAX_WIDTH) out += '%!(BADPREC)';
         else f.prec = Number(a.v);
       } else {
         const m = /^\d+/.exec(format.slice(i));
         f.prec = m === null ? 0 : Number(m[0]);
         if (m !== null) i += m[0].length;
+        if (m !== null && tooLarge(m[0])) i = n;
       }
     }
     argIndex();

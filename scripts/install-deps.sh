@@ -27,6 +27,13 @@ fi
 stamp=node_modules/.ward-npm-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
   echo "install-deps: npm ci" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/ward-npm-ci.err; then
+    # npm 11 writes lock files without the optional packages of other platforms (Biome ships one
+    # binary package per platform) and then `npm ci` calls the lock out of sync. `npm install`
+    # still installs exactly the versions the lock names; --no-save keeps the lock untouched.
+    grep -q 'EUSAGE' /tmp/ward-npm-ci.err || { cat /tmp/ward-npm-ci.err >&2; exit 1; }
+    echo "install-deps: npm ci refused the lock file (npm's optional-platform quirk); npm install --no-save" >&2
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
   touch "$stamp"
 fi

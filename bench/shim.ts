@@ -63,6 +63,17 @@ async function pidsMatching(pred: (argv: string[]) => boolean): Promise<number[]
   return out;
 }
 
+async function childrenOf(parent: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? 0);
+    if (ppid === parent) out.push(Number(name));
+  }
+  return out;
+}
+
 async function stopDaemon(w: WardContainerd): Promise<void> {
   const pid = Number(await readFile(join(w.runDir, 'daemon.pid'), 'utf8').catch(() => '0'));
   if (pid > 0) {
@@ -123,11 +134,16 @@ async function memory(w: WardContainerd): Promise<BenchTable> {
     await w.cd.ctrOk(['run', '-d', '--runtime', RUNC_RUNTIME, BUSYBOX_IMAGE, `mr-${i}`, 'sleep', '600']);
   const workers = [...(await w.workers()).values()];
   const daemonPid = Number(await readFile(join(w.runDir, 'daemon.pid'), 'utf8').catch(() => '0'));
-  const idle = (
-    await pidsMatching((a) => a.includes('worker') && a.some((x) => x.endsWith('shim/main.js')))
-  ).filter((p) => !workers.includes(p));
-  const agents = await pidsMatching((a) => a.some((x) => x.endsWith('ward-runc-agent')));
-  const runcShims = await pidsMatching((a) => a.some((x) => x.endsWith('containerd-shim-runc-v2')));
+  // Every worker is a child of this run's daemon; the ones not serving a pod are the warm pool.
+  const idle = (await childrenOf(daemonPid)).filter((p) => !workers.includes(p));
+  const agents = await pidsMatching(
+    (a) => a.some((x) => x.endsWith('ward-runc-agent')) && a.some((x) => x.includes(w.runDir)),
+  );
+  const runcShims: number[] = [];
+  for (const p of await w.cd.shimPids()) {
+    const argv = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv.some((x) => x.endsWith('containerd-shim-runc-v2'))) runcShims.push(p);
+  }
   const wm = await sumMem(workers);
   const dm = await sumMem([daemonPid, ...idle]);
   const am = await sumMem(agents);

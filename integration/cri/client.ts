@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 
 /** Fully qualified name of the CRI runtime service. */
@@ -50,8 +50,16 @@ export class CriClient {
   private readonly client: grpc.Client;
   private readonly root: protobuf.Root;
 
-  /** @param socket path of containerd's grpc socket (the CRI plugin serves there). */
-  constructor(socket: string) {
+  /**
+   * Connects to containerd's grpc socket (the CRI plugin serves there). @grpc/grpc-js is loaded
+   * here, not at import time, so processes that only import integration/ never pay for it.
+   */
+  static async connect(socket: string): Promise<CriClient> {
+    const grpcjs = await import('@grpc/grpc-js');
+    return new CriClient(socket, grpcjs);
+  }
+
+  private constructor(socket: string, grpcjs: typeof grpc) {
     this.root = new protobuf.Root().loadSync(protoPath(), { keepCase: true });
     this.root.resolveAll();
     const service = this.root.lookupService(CRI_RUNTIME_SERVICE);
@@ -72,8 +80,8 @@ export class CriClient {
           res.toObject(res.decode(b), { longs: Number, enums: Number, defaults: true }),
       };
     }
-    const Ctor = grpc.makeGenericClientConstructor(def, CRI_RUNTIME_SERVICE);
-    this.client = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure());
+    const Ctor = grpcjs.makeGenericClientConstructor(def, CRI_RUNTIME_SERVICE);
+    this.client = new Ctor(`unix://${socket}`, grpcjs.credentials.createInsecure());
   }
 
   /** Calls one method; rejects with the gRPC error (code and details) on failure. */

@@ -35,7 +35,7 @@ before(async () => {
   w = await startWardContainerd({ cri: true, sandboxImage: PAUSE_IMAGE });
   await w.cd.importImage(busybox.tarball, K8S_NAMESPACE);
   await w.cd.importImage(pause.tarball, K8S_NAMESPACE);
-  cri = new CriClient(w.cd.address);
+  cri = await CriClient.connect(w.cd.address);
 });
 
 after(async () => {

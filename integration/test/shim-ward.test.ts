@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -47,6 +47,26 @@ async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('condition not met in time');
+}
+
+/** A process whose command line is `cmdline` and whose ancestry includes `ancestor`. */
+async function pidOf(cmdline: string, ancestor: number): Promise<number | undefined> {
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    if ((await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')) !== cmdline) continue;
+    let pid = Number(name);
+    for (let i = 0; i < 10 && pid > 1; i++) {
+      if (pid === ancestor) return Number(name);
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? 0);
+    }
+  }
+  return undefined;
+}
+
+async function goneOrZombie(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 async function taskStatus(x: WardContainerd, id: string): Promise<string> {
@@ -239,8 +259,14 @@ test('kill -9 of the worker serving pod A: A is reported exited and cleaned; pod
   const a = workers.get('iso-a');
   const b = workers.get('iso-b');
   assert.ok(a && b && a !== b, 'each pod has its own worker');
-  const podDirA = (await readFile(join(x.runDir, 'pods'), 'utf8').catch(() => '')) || '';
-  void podDirA;
+  const address = (
+    await readFile(
+      join(x.cd.paths.state, 'io.containerd.runtime.v2.task', 'ward-test', 'iso-a', 'address'),
+      'utf8',
+    )
+  ).replace('unix://', '');
+  assert.ok(existsSync(address));
+  const sleeper = await pidOf('sleep\u0000600\u0000', a);
   process.kill(a, 'SIGKILL');
   await until(async () => ['STOPPED', ''].includes(await taskStatus(x, 'iso-a')), 20_000);
   await until(async () => !(await x.workers()).has('iso-a'), 20_000);
@@ -250,6 +276,10 @@ test('kill -9 of the worker serving pod A: A is reported exited and cleaned; pod
     .split('\n')
     .filter((l) => l.includes('/iso-a/'));
   assert.deepEqual(leftovers, []);
+  assert.equal(existsSync(address), false, "A's socket is removed");
+  // Killed processes of a dead worker are reparented to pid 1, which may reap them late: a
+  // zombie counts as gone.
+  if (sleeper) assert.ok(await goneOrZombie(sleeper), "A's container process is gone");
   const r = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'eb', 'iso-b', 'echo', 'b alive']);
   assert.equal(r.stdout, 'b alive\n');
   await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', 'iso-b']);

@@ -7,6 +7,12 @@ import type { WorkerMessage } from '../worker/worker.js';
 /** How long a fresh worker may take to load before it counts as failed. */
 const WORKER_READY_TIMEOUT_MS = 30_000;
 
+/**
+ * V8 flags of workers: a 1 MiB young generation instead of 16 MiB semi-spaces. A worker's
+ * heap is small and mostly long-lived, and resident memory per pod is what a node pays for.
+ */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 /** Delay between handing out a worker and starting replacements. */
 const REFILL_DELAY_MS = 1_000;
 

@@ -4,6 +4,7 @@
  * layout strings ("2006-01-02T15:04:05Z07:00") for both time.Parse and Time.Format, with Go's
  * error messages.
  */
+import { tzAbbrev } from './lib-tzif.js';
 
 /** A parse or zone failure with Go's message. */
 export class GoTimeError extends Error {}
@@ -131,9 +132,9 @@ export function zoneAt(z: Zone, unix: bigint): [number, string] {
     daysFromCivil(y, Number(get('month')), Number(get('day'))) * DAY +
     BigInt(Number(get('hour')) * 3600 + Number(get('minute')) * 60 + Number(get('second')));
   const offset = Number(local - unix);
-  let abbr = get('timeZoneName');
+  let abbr = tzAbbrev(z.name, unix, offset) ?? get('timeZoneName');
   if (/^GMT[+-]/.test(abbr) || abbr === 'GMT') {
-    // Go's tzdata names zones without an abbreviation by their numeric offset ("+03").
+    // Without tzdata, name the zone by its numeric offset ("+03"), as tzdata does for many zones.
     const a = Math.abs(offset);
     const hh = String(Math.floor(a / 3600)).padStart(2, '0');
     const mm = Math.floor((a % 3600) / 60);

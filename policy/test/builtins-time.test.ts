@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { Engine, PolicyError, toJson } from '../index.js';
 
@@ -93,5 +94,15 @@ function run(cases: readonly [string, Want][]): void {
     });
   }
 }
+
+test('zone abbreviations come from tzdata when the system has it (as Go embeds it)', () => {
+  const engine = new Engine();
+  const fmt = (ns: string, tz: string) =>
+    engine.evalQuery(`x := time.format([${ns}, "${tz}", "MST"])`).rows[0]?.bindings.get('x');
+  const tzdata = existsSync('/usr/share/zoneinfo/Europe/Berlin');
+  assert.equal(fmt('1700000000000000000', 'Europe/Berlin'), tzdata ? 'CET' : '+01');
+  assert.equal(fmt('1690000000000000000', 'Europe/Berlin'), tzdata ? 'CEST' : '+02');
+  assert.equal(fmt('1700000000000000000', 'Europe/Istanbul'), '+03');
+});
 
 run(CASES);

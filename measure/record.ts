@@ -224,12 +224,23 @@ export function scanRecord(buf: Buffer, off: number, index: number, s: RecordSlo
     return `record ${index} at offset ${off}: tagged event size disagrees with the event size`;
   }
   const end = dataAt + size;
-  const a = buf.indexOf(0x20, dataAt + 8);
-  const b = a < 0 || a >= end ? -1 : buf.indexOf(0x20, a + 1);
-  if (a <= dataAt + 8 || a >= end || b < 0 || b >= end || b === a + 1) {
+  // One pass finds the two separating spaces and whether the text is pure ASCII; only
+  // non-ASCII text pays for full UTF-8 validation.
+  let a = -1;
+  let b = -1;
+  let ascii = true;
+  for (let i = dataAt + 8; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) ascii = false;
+    else if (c === 0x20 && b < 0) {
+      if (a < 0) a = i;
+      else b = i;
+    }
+  }
+  if (a <= dataAt + 8 || b < 0 || b === a + 1) {
     return `record ${index} at offset ${off}: event text is not "<domain> <operation> <content>"`;
   }
-  if (!isUtf8(buf.subarray(dataAt + 8, end)))
+  if (!ascii && !isUtf8(buf.subarray(dataAt + 8, end)))
     return `record ${index} at offset ${off}: event text is not UTF-8`;
   s.length = 18 + alg.size + size;
   s.digestAt = off + 14;

@@ -2,6 +2,7 @@ import { digest, digestRange, extendRange, extendValue, type HashAlg, hex } from
 import { canonicalize } from './jcs.js';
 import { type LogRecord, newSlots, type ParsedLog, scanRecord } from './record.js';
 import { initialValueFor } from './register.js';
+import { WasmChain } from './wasm-sha512.js';
 
 /** Member of every Ward event's content holding the record's sequence number. */
 export const SEQ_MEMBER = 'seq';
@@ -152,12 +153,16 @@ export function replayBytes(buf: Buffer, opts: ReplayOptions = {}): ReplayResult
   let ward = false;
   let n = 0;
   let off = 0;
-  const stop = (message: string): ReplayResult => ({
-    alg,
-    values,
-    replayed: n,
-    problem: { index: n, message },
-  });
+  // The WebAssembly chain keeps the current MR index's value in its memory.
+  let chain: WasmChain | undefined;
+  let chainMr = -1;
+  const flush = (): void => {
+    if (chain && chainMr >= 0) values.set(chainMr, chain.value());
+  };
+  const stop = (message: string): ReplayResult => {
+    flush();
+    return { alg, values, replayed: n, problem: { index: n, message } };
+  };
   while (off < buf.length) {
     const bad = scanRecord(buf, off, n, s);
     if (bad !== undefined) return stop(bad);
@@ -165,12 +170,25 @@ export function replayBytes(buf: Buffer, opts: ReplayOptions = {}): ReplayResult
     if (n === 0) {
       alg ??= ra;
       ward = wardSequence(buf, s.contentAt, s.end) !== undefined;
+      if (ra.name !== 'sha256') chain = WasmChain.open(ra.name, buf);
     }
     if (alg && ra !== alg) return stop(MSG.alg(n, ra, alg));
     if (opts.mrIndex !== undefined && s.mrIndex !== opts.mrIndex)
       return stop(MSG.mr(n, s.mrIndex, opts.mrIndex));
-    if (digestRange(ra, buf, s.dataAt, s.end).compare(buf, s.digestAt, s.digestAt + ra.size) !== 0) {
-      return stop(MSG.digest(n));
+    const mr = s.mrIndex;
+    if (chain) {
+      if (mr !== chainMr) {
+        flush();
+        chain.setValue(values.get(mr) ?? initialValueFor(ra, mr, opts.tpm ?? false));
+        chainMr = mr;
+      }
+      if (!chain.step(s.digestAt, s.dataAt, s.end)) return stop(MSG.digest(n));
+    } else {
+      if (digestRange(ra, buf, s.dataAt, s.end).compare(buf, s.digestAt, s.digestAt + ra.size) !== 0) {
+        return stop(MSG.digest(n));
+      }
+      const old = values.get(mr) ?? initialValueFor(ra, mr, opts.tpm ?? false);
+      values.set(mr, extendRange(ra, old, buf, s.digestAt));
     }
     if (ward) {
       const seq = wardSequence(buf, s.contentAt, s.end);
@@ -181,11 +199,10 @@ export function replayBytes(buf: Buffer, opts: ReplayOptions = {}): ReplayResult
         if (bad2) return stop(bad2);
       }
     }
-    const old = values.get(s.mrIndex) ?? initialValueFor(ra, s.mrIndex, opts.tpm ?? false);
-    values.set(s.mrIndex, extendRange(ra, old, buf, s.digestAt));
     n++;
     off += s.length;
   }
+  flush();
   return { alg, values, replayed: n };
 }
 

@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 TSC := node_modules/.bin/tsc
 BIOME := node_modules/.bin/biome
 
-.PHONY: all deps build check lint fmt typecheck imports test bench demo install clean
+.PHONY: all deps build check lint fmt typecheck imports docs-check test bench demo install clean
 
 all: build
 
@@ -31,7 +31,10 @@ fmt:
 imports:
 	@$(NODE) scripts/check-imports.mjs
 
-check: typecheck lint imports
+docs-check:
+	@$(NODE) scripts/check-docs.mjs
+
+check: typecheck lint imports docs-check
 
 test: build check
 	@sh scripts/run-tests.sh

@@ -40,6 +40,7 @@ export const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(
 
 /** Value types. */
 export const I32 = 0x7f;
+/** WebAssembly value type i64. */
 export const I64 = 0x7e;
 
 /** Instructions (one helper per opcode family used). */

@@ -24,11 +24,12 @@ export interface EngineOptions {
   /** Builtins; defaults to the standard library. */
   readonly registry?: BuiltinRegistry;
   /**
-   * Stop a rule or function whose value is a constant at its first solution. Decisions are the
-   * same; `print` output is shorter than regorus' (which enumerates every solution), and errors
-   * that only later solutions would raise are not seen. Off by default.
+   * Memoise function results per evaluation and stop a constant-valued function at its first
+   * solution (rules always stop). Decisions are the same; `print` output is shorter than
+   * regorus' (which re-runs every call and enumerates every solution of a function), and errors
+   * only later solutions would raise are not seen. Off by default.
    */
-  readonly earlyExit?: boolean;
+  readonly fastFunctions?: boolean;
   /** Clock for `time.now_ns` (fixed per evaluation); defaults to the system clock. */
   readonly now?: () => bigint;
 }
@@ -160,7 +161,7 @@ export class Engine {
       input: this.input,
       strictBuiltinErrors: opts.strictBuiltinErrors ?? this.opts.strictBuiltinErrors === true,
       limits: this.limits,
-      earlyExit: this.opts.earlyExit === true,
+      fastFunctions: this.opts.fastFunctions === true,
       nowNs: this.opts.now?.() ?? BigInt(Date.now()) * 1_000_000n,
     });
     const log = r.prints;

@@ -207,7 +207,9 @@ function insertAt(o: ObjectV, keys: readonly Value[], v: Value, r: Rule, multi: 
 function ruleValues(ev: Evaluator, r: Rule, f: Frame, out: Value[], onValue: (v: Value) => void): void {
   for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
     let found = false;
-    const constant = cur.value.t === 'val' && ev.earlyExit;
+    // A constant value cannot conflict with itself: stop at the body's first solution, as
+    // regorus does for rules (it enumerates every solution of functions, see evalFunction).
+    const constant = cur.value.t === 'val';
     const rule = cur;
     ev.evalBody(rule.body, 0, f, () =>
       ev.evalTerm(rule.value, f, (v) => {
@@ -253,8 +255,9 @@ export function evalFunction(
   args: readonly Value[],
   loc: Loc,
 ): Value | undefined {
-  let memo = ev.fnMemo.get(node);
-  const key = args.length === 1 ? identityKey(args[0]!) : args.map(identityKey).join(SEP);
+  const useMemo = ev.fastFunctions;
+  let memo = useMemo ? ev.fnMemo.get(node) : undefined;
+  const key = !useMemo ? '' : args.length === 1 ? identityKey(args[0]!) : args.map(identityKey).join(SEP);
   const hit = memo?.get(key);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;
   if (ev.active.has(node)) {
@@ -273,7 +276,7 @@ export function evalFunction(
       for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
         let found = false;
         const rule = cur;
-        const constant = rule.value.t === 'val' && ev.earlyExit;
+        const constant = rule.value.t === 'val' && ev.fastFunctions;
         bindArgs(0, () =>
           ev.evalBody(rule.body, 0, f, () =>
             ev.evalTerm(rule.value, f, (v) => {
@@ -306,8 +309,10 @@ export function evalFunction(
     ev.active.delete(node);
     ev.depth--;
   }
-  if (memo === undefined) ev.fnMemo.set(node, (memo = new Map()));
-  memo.set(key, result === undefined ? UNDEF : result);
+  if (useMemo) {
+    if (memo === undefined) ev.fnMemo.set(node, (memo = new Map()));
+    memo.set(key, result === undefined ? UNDEF : result);
+  }
   return result;
 }
 

@@ -26,8 +26,8 @@ export interface EvalOptions {
   readonly strictBuiltinErrors: boolean;
   readonly limits: EvalLimits;
   readonly nowNs: bigint;
-  /** See {@link Evaluator.earlyExit}. */
-  readonly earlyExit?: boolean;
+  /** See {@link Evaluator.fastFunctions}. */
+  readonly fastFunctions?: boolean;
 }
 
 /** Evaluates bodies against one compiled policy, data and input: one instance per evaluation. */
@@ -45,10 +45,12 @@ export class Evaluator implements WithState {
   mocks: Map<string, Mock> | null = null;
   readonly prints = new PrintLog();
   /**
-   * Stop a constant-valued rule or function at its first solution. Off by default: regorus (the
-   * kata-agent's engine) enumerates every solution, and Kata policies' prints depend on it.
+   * Memoise function results per evaluation and stop a constant-valued function at its first
+   * solution. Off by default: regorus (the kata-agent's engine) re-evaluates every call and
+   * enumerates every solution of a function (rules stop at their first), and Kata policies'
+   * prints depend on it.
    */
-  readonly earlyExit: boolean;
+  readonly fastFunctions: boolean;
   steps = 0;
   depth = 0;
   private readonly deadline: number;
@@ -61,7 +63,7 @@ export class Evaluator implements WithState {
     readonly opts: EvalOptions,
   ) {
     this.input = opts.input;
-    this.earlyExit = opts.earlyExit === true;
+    this.fastFunctions = opts.fastFunctions === true;
     this.deadline = Date.now() + opts.limits.maxMillis;
     const cache = new Map<string, unknown>();
     this.ctx = {

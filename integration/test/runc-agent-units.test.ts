@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { closeSync, fstatSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { StatusCode } from '../../proto/ttrpc/index.js';
 import { AgentError, decodeWaitStatus, GuestPaths, parseListenAddress, pipe, toStatus } from '../index.js';
@@ -12,6 +14,22 @@ test('wait statuses: exit codes and 128 + signal', () => {
   assert.deepEqual(decodeWaitStatus(0), { code: 0 });
   assert.deepEqual(decodeWaitStatus(9), { code: 137, signal: 9 });
   assert.deepEqual(decodeWaitStatus(15 | 0x80), { code: 143, signal: 15 });
+});
+
+test('guest paths stay under the root, also through symbolic links', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ward-paths-'));
+  try {
+    mkdirSync(join(dir, 'run'));
+    symlinkSync('/etc', join(dir, 'run/evil'));
+    const g = new GuestPaths(dir);
+    assert.equal(g.resolve('/run/ok/x', 'f'), join(dir, 'run/ok/x'));
+    assert.throws(
+      () => g.resolve('/run/evil/shadow', 'OCI.Mounts[0].source'),
+      (e: AgentError) => /OCI\.Mounts\[0\]\.source: .* leaves the guest root/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('guest paths stay under the root', () => {

@@ -1,4 +1,5 @@
-import { isAbsolute, join, normalize, relative } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, relative } from 'node:path';
 import { invalidField } from './errors.js';
 
 /** The Kata guest directory holding shared container rootfs and volumes (virtio-fs target). */
@@ -21,12 +22,16 @@ export class GuestPaths {
     this.root = normalize(root);
   }
 
-  /** Host path of guest path `p`; throws InvalidArgument (naming `field`) if it escapes. */
+  /**
+   * Host path of guest path `p`; throws InvalidArgument (naming `field`) if it escapes, also
+   * through a symbolic link (a container may plant one in a shared directory).
+   */
   resolve(p: string, field: string): string {
     if (!isAbsolute(p)) throw invalidField(field, `${JSON.stringify(p)} is not an absolute guest path`);
     const host = join(this.root, normalize(p));
-    const rel = relative(this.root, host);
-    if (rel.startsWith('..')) throw invalidField(field, `${JSON.stringify(p)} leaves the guest root`);
+    if (!within(this.root, host) || !within(realRoot(this.root), realExisting(host))) {
+      throw invalidField(field, `${JSON.stringify(p)} leaves the guest root`);
+    }
     return host;
   }
 
@@ -54,4 +59,24 @@ export class GuestPaths {
   get nsDir(): string {
     return join(this.root, KATA_GUEST_SANDBOX_DIR, 'ns');
   }
+}
+
+function within(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function realRoot(root: string): string {
+  return existsSync(root) ? realpathSync(root) : root;
+}
+
+/** The real path of `p`'s deepest existing ancestor (itself if it exists). */
+function realExisting(p: string): string {
+  let cur = p;
+  while (!existsSync(cur)) {
+    const up = dirname(cur);
+    if (up === cur) return p;
+    cur = up;
+  }
+  return join(realpathSync(cur), relative(cur, p));
 }

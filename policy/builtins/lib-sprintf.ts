@@ -5,6 +5,7 @@
  * in Go, including the `%!verb(type=value)` error notations.
  */
 import { Dec, formatNumber, type Value } from '../value/index.js';
+import { builtinErr } from './args.js';
 import { formatFloatAbs } from './lib-gofloat.js';
 import { goQuote, numberText, regoText } from './lib-term.js';
 
@@ -279,6 +280,9 @@ function plainV(a: Arg): string {
   return formatArg(a, 'v', f);
 }
 
+/** Longest output built before giving up (each verb may pad up to ten million characters). */
+export const MAX_SPRINTF_OUTPUT = 64 * 1024 * 1024;
+
 /** Go's limit on widths and precisions (fmt's tooLarge), which also bounds padding output. */
 const MAX_WIDTH = 1_000_000n;
 
@@ -405,6 +409,8 @@ export function goSprintf(format: string, args: readonly Arg[]): string {
     }
     argNum++;
     out += formatArg(a, verb, f);
+    if (out.length > MAX_SPRINTF_OUTPUT)
+      throw builtinErr('sprintf', `result exceeds ${MAX_SPRINTF_OUTPUT} characters`);
   }
   if (!reordered && argNum < args.length) {
     out += `%!(EXTRA ${args

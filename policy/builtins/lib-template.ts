@@ -247,7 +247,10 @@ function parseTemplate(src: string): Node[] {
 
 class Exec {
   out = '';
-  constructor(private readonly vars: Map<string, GoV | undefined>[]) {}
+  constructor(
+    private readonly vars: Map<string, GoV | undefined>[],
+    private readonly tick: (steps: number) => void,
+  ) {}
 
   lookup(name: string): GoV | undefined {
     for (let i = this.vars.length - 1; i >= 0; i--)
@@ -257,6 +260,8 @@ class Exec {
 
   run(nodes: readonly Node[], dot: GoV | undefined): void {
     for (const n of nodes) {
+      // Nested ranges multiply: every executed node is charged to the evaluation budget.
+      this.tick(1);
       switch (n.t) {
         case 'text':
           this.out += n.s;
@@ -448,11 +453,16 @@ function fromGo(v: GoV | undefined): Value {
 }
 
 /** Renders a Go text/template with the object's fields as data; errors are builtin errors. */
-export function renderTemplate(name: string, src: string, vars: ObjectV): string {
+export function renderTemplate(
+  name: string,
+  src: string,
+  vars: ObjectV,
+  tick: (steps: number) => void,
+): string {
   try {
     const nodes = parseTemplate(src);
     const data = toGo(vars);
-    const ex = new Exec([new Map([['$', data]])]);
+    const ex = new Exec([new Map([['$', data]])], tick);
     ex.run(nodes, data);
     return ex.out;
   } catch (e) {

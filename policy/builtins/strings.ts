@@ -29,7 +29,7 @@ function bounded(name: string, s: string, ctx: BuiltinContext): string {
  * order) whose old string matches wins; an empty old string matches between characters, but
  * not twice in a row.
  */
-export function goReplace(s: string, pairs: readonly (readonly [string, string])[]): string {
+export function goReplace(name: string, s: string, pairs: readonly (readonly [string, string])[]): string {
   let out = '';
   let last = 0;
   let prevEmpty = false;
@@ -44,6 +44,8 @@ export function goReplace(s: string, pairs: readonly (readonly [string, string])
     }
     if (hit !== undefined) {
       out += s.slice(last, i) + hit[1];
+      if (out.length > MAX_STRING_OUTPUT)
+        throw builtinErr(name, `result exceeds ${MAX_STRING_OUTPUT} characters`);
       prevEmpty = hit[0] === '';
       i += hit[0].length;
       last = i;
@@ -135,7 +137,7 @@ function replaceN(args: readonly Value[], ctx: BuiltinContext): Value {
       throw operandErr('strings.replace_n', 1, 'non-string value found in pattern object');
     pairs.push([k, v]);
   }
-  return bounded('strings.replace_n', goReplace(s, pairs), ctx);
+  return bounded('strings.replace_n', goReplace('strings.replace_n', s, pairs), ctx);
 }
 
 function anyMatch(name: string, suffix: boolean) {
@@ -197,7 +199,7 @@ export function registerStrings(r: BuiltinRegistry): void {
       const s = strOp('replace', args, 1);
       const old = strOp('replace', args, 2);
       const nw = strOp('replace', args, 3);
-      return bounded('replace', goReplace(s, [[old, nw]]), ctx);
+      return bounded('replace', goReplace('replace', s, [[old, nw]]), ctx);
     },
   });
   r.register({ name: 'strings.replace_n', arity: 2, impl: replaceN });
@@ -237,7 +239,11 @@ export function registerStrings(r: BuiltinRegistry): void {
     impl: (args, ctx) => {
       const t = strOp('strings.render_template', args, 1);
       const vars = objOp('strings.render_template', args, 2);
-      return bounded('strings.render_template', renderTemplate('strings.render_template', t, vars), ctx);
+      return bounded(
+        'strings.render_template',
+        renderTemplate('strings.render_template', t, vars, (n) => ctx.tick(n)),
+        ctx,
+      );
     },
   });
 }

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   bindInitData,
   decodeAnnotation,
@@ -24,6 +27,8 @@ import {
   verifyLogBytes,
 } from '../index.js';
 import { pcrreadHex, type Swtpm, startSwtpm, swtpmMissing } from './swtpm-harness.js';
+
+const exec = promisify(execFile);
 
 /**
  * A fake of /sys/class/misc/tdx_guest/measurements: regular files whose writes follow the
@@ -110,6 +115,28 @@ test('TDX backend on a fake sysfs: RTMR3 extends, MR index 4, MRCONFIGID checked
   assert.equal(first.operation, 'initdata');
   assert.equal(first.mrIndex, 4);
   assert.deepEqual(await readFile(join(dir, 'rtmr0:sha384')), Buffer.alloc(48));
+  // `ward log verify --register tdx:…:root=DIR` reads RTMR3 from the (fake) sysfs directory.
+  const ward = fileURLToPath(new URL('../../bin/ward', import.meta.url));
+  const ok = await exec(process.execPath, [
+    ward,
+    'log',
+    'verify',
+    join(dir, 'tdx.log'),
+    '--register',
+    `tdx:rtmr=3:root=${dir}`,
+  ]);
+  assert.match(ok.stdout, /^OK: 2 records, sha384, MR index 4: .* matches TDX RTMR3/);
+  await assert.rejects(
+    exec(process.execPath, [
+      ward,
+      'log',
+      'verify',
+      join(dir, 'tdx.log'),
+      '--register',
+      `tdx:rtmr=2:root=${dir}`,
+    ]),
+    (e: { code?: number; stderr?: string }) => e.code === 2 && /MR index 4, expected 3/.test(e.stderr ?? ''),
+  );
 
   // A different MRCONFIGID refuses the init-data (fail closed) and writes nothing.
   await writeFile(join(dir, 'mrconfigid'), Buffer.alloc(48, 9));

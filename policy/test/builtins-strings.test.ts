@@ -280,4 +280,26 @@ test('sprintf agrees with Go fmt on a corpus', () => {
   }
 });
 
+test('output-heavy string builtins stay within bounds', () => {
+  const engine = new Engine({ limits: { maxSteps: 100_000 } });
+  // 100,000 insertions of 1,000 characters: more than the 64 MiB a string builtin may build.
+  assert.throws(
+    () =>
+      engine.evalQuery(
+        'x := replace(strings.reverse(sprintf("%100000s", [""])), "", sprintf("%1000s", [""]))',
+        {
+          strictBuiltinErrors: true,
+        },
+      ),
+    (e: unknown) => e instanceof PolicyError && e.message.includes('replace: result exceeds'),
+  );
+  // Nested ranges multiply; each executed template node is charged to the step budget.
+  const tpl = `${'{{range $.a}}'.repeat(8)}x${'{{end}}'.repeat(8)}`;
+  assert.throws(
+    () =>
+      engine.evalQuery(`x := strings.render_template(\`${tpl}\`, {"a": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]})`),
+    (e: unknown) => e instanceof PolicyError && e.code === 'eval_limit_error',
+  );
+});
+
 run(CASES);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError } from './errors.js';
 import { parseRuncJson } from './stats.js';
@@ -103,6 +103,17 @@ export class Runc {
   async list(): Promise<RuncState[]> {
     const out = await this.run(['list', '--format', 'json']);
     return (JSON.parse(out || 'null') as RuncState[] | null) ?? [];
+  }
+
+  /** Ids of the containers runc has state for under its root (one directory each). */
+  containerDirs(): string[] {
+    try {
+      return readdirSync(this.#root, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
+    } catch {
+      return [];
+    }
   }
 
   /** `runc events --stats`: one cgroup statistics sample. */

@@ -143,12 +143,13 @@ export class Sandbox {
     const ids = [...this.#containers.keys()].reverse();
     for (const id of ids)
       await this.removeContainer(id, 0).catch((e) => this.#log.warn({ id, err: String(e) }, 'remove failed'));
-    // Whatever runc still knows under our root (recovered or half-created) goes too.
-    for (const st of await this.#runc.list().catch(() => [])) {
+    // Whatever runc still knows under our root (recovered or half-created) goes too. runc keeps
+    // one directory per container there: reading it spares a `runc list` when nothing is left.
+    for (const id of this.#runc.containerDirs()) {
       await this.#runc
-        .delete(st.id, true)
-        .catch((e) => this.#log.warn({ id: st.id, err: String(e) }, 'runc delete failed'));
-      rmSync(this.paths.bundle(st.id), { recursive: true, force: true });
+        .delete(id, true)
+        .catch((e) => this.#log.warn({ id, err: String(e) }, 'runc delete failed'));
+      rmSync(this.paths.bundle(id), { recursive: true, force: true });
     }
     this.#recovered.clear();
     for (const s of this.#storages.reverse()) removeStorage(s);

@@ -1,6 +1,7 @@
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
 import { builtinErr, typeErr } from './args.js';
 import type { BuiltinRegistry } from './registry.js';
+import { BuiltinError } from './registry.js';
 
 function member(x: Value, c: Value): boolean {
   if (Array.isArray(c)) return c.some((y) => equal(x, y));
@@ -99,9 +100,60 @@ export function registerCore(r: BuiltinRegistry): void {
     arity: 1,
     args: ['object'],
     nondeterministic: true,
-    impl: () => {
+    impl: ([req]) => {
+      const missing = ['method', 'url'].filter((k) => (req as ObjectV).getStr(k) === undefined);
+      if (missing.length > 0) {
+        throw new BuiltinError(
+          'eval_type_error',
+          `http.send: missing required request parameters(s): {${missing.map((k) => JSON.stringify(k)).join(', ')}}`,
+        );
+      }
       throw builtinErr('http.send', 'network access is disabled in this policy engine');
     },
   });
+  r.register({
+    name: 'test.sleep',
+    arity: 1,
+    args: ['string'],
+    nondeterministic: true,
+    impl: ([d], ctx) => {
+      const ms = parseDurationMs(d as string);
+      if (ms === undefined) throw builtinErr('test.sleep', `invalid duration ${JSON.stringify(d)}`);
+      if (ms > MAX_SLEEP_MS) throw builtinErr('test.sleep', `duration above ${MAX_SLEEP_MS} ms`);
+      // Synchronous on purpose: evaluation is synchronous; the wall-clock budget still applies.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      ctx.tick(1);
+      return null;
+    },
+  });
   r.register({ name: 'trace', arity: 1, args: ['string'], impl: () => true });
+}
+
+/** Longest `test.sleep` accepted. */
+export const MAX_SLEEP_MS = 1000;
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Parses a Go duration (`10ms`, `1.5s`, `1h2m`) into milliseconds. */
+function parseDurationMs(s: string): number | undefined {
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
+  let total = 0;
+  let i = 0;
+  if (s === '') return undefined;
+  while (i < s.length) {
+    re.lastIndex = i;
+    const m = re.exec(s);
+    if (m === null) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    i = re.lastIndex;
+  }
+  return total;
 }

@@ -231,7 +231,7 @@ export function parseTime(layout: string, value: string): bigint {
         case 'Frac9': {
           if (value.length < 2 || (value[0] !== '.' && value[0] !== ',') || !digitAt(value, 1)) break;
           let i = 0;
-          while (i + 1 < value.length && digitAt(value, i + 1)) i++;
+          while (i < 9 && i + 1 < value.length && digitAt(value, i + 1)) i++;
           nsec = parseNanos(value, 1 + i);
           value = value.slice(1 + i);
           break;

@@ -105,4 +105,85 @@ test('zone abbreviations come from tzdata when the system has it (as Go embeds i
   assert.equal(fmt('1700000000000000000', 'Europe/Istanbul'), '+03');
 });
 
+// Layout, value and Go 1.19's time.Parse result (unix nanoseconds, or the error message).
+const GO_PARSE: readonly [string, string, string | { code: string; msg: string }][] = [
+  ['Mon, 02 Jan 2006 15:04:05 MST', 'Mon, 02 Jan 2006 15:04:05 GMT', '1136214245000000000'],
+  ['Mon, 02 Jan 2006 15:04:05 -0700', 'Mon, 02 Jan 2006 15:04:05 +0100', '1136210645000000000'],
+  ['Monday, 02-Jan-06 15:04:05 MST', 'Monday, 02-Jan-06 15:04:05 PST', '1136214245000000000'],
+  ['Mon Jan _2 15:04:05 2006', 'Mon Jan  2 15:04:05 2006', '1136214245000000000'],
+  ['Mon Jan _2 15:04:05 2006', 'Mon Jan 2 15:04:05 2006', '1136214245000000000'],
+  ['Mon Jan _2 15:04:05 MST 2006', 'Mon Jan 12 15:04:05 UTC 2006', '1137078245000000000'],
+  ['2006-01-02T15:04:05Z07:00', '2006-01-02T15:04:05Z', '1136214245000000000'],
+  ['2006-01-02T15:04:05Z07:00', '2006-01-02T15:04:05.999+07:00', '1136189045999000000'],
+  [
+    '2006-01-02T15:04:05Z07:00',
+    '2006-01-02T15:04:05',
+    {
+      code: 'eval_builtin_error',
+      msg: 'parsing time "2006-01-02T15:04:05" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "Z07:00"',
+    },
+  ],
+  [
+    '2006-01-02T15:04:05Z07:00',
+    '2006-01-02t15:04:05Z',
+    {
+      code: 'eval_builtin_error',
+      msg: 'parsing time "2006-01-02t15:04:05Z" as "2006-01-02T15:04:05Z07:00": cannot parse "t15:04:05Z" as "T"',
+    },
+  ],
+  ['2006-01-02T15:04:05.999999999Z07:00', '2006-01-02T15:04:05.123456789Z', '1136214245123456789'],
+  [
+    '2006-01-02T15:04:05.999999999Z07:00',
+    '2006-01-02T15:04:05.1234567891Z',
+    {
+      code: 'eval_builtin_error',
+      msg: 'parsing time "2006-01-02T15:04:05.1234567891Z" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "1Z" as "Z07:00"',
+    },
+  ],
+  ['2006-01-02 15:04:05 -0700 MST', '2021-03-04 05:06:07 +0100 CET', '1614830767000000000'],
+  ['02/01/2006', '31/12/1999', '946598400000000000'],
+  ['January 2, 2006', 'march 9, 2021', '1615248000000000000'],
+  ['15:04', '25:00', { code: 'eval_builtin_error', msg: 'parsing time "25:00": hour out of range' }],
+  [
+    '15:04:05.000',
+    '10:00:00.12',
+    {
+      code: 'eval_builtin_error',
+      msg: 'parsing time "10:00:00.12" as "15:04:05.000": cannot parse ".12" as ".000"',
+    },
+  ],
+  ['3PM', '13PM', { code: 'eval_builtin_error', msg: 'parsing time "13PM": hour out of range' }],
+  ['2006 002', '2021 060', '1614556800000000000'],
+  ['2006-01-02 002', '2021-03-01 060', '1614556800000000000'],
+  ['Mon 2006-01-02', 'Tue 2021-03-01', '1614556800000000000'],
+  ['2006-01-02T15:04:05-07', '2021-03-01T10:00:00+05', '1614574800000000000'],
+  ['2006-01-02T15:04:05Z07', '2021-03-01T10:00:00Z', '1614592800000000000'],
+  ['06-1-2', '99-3-9', '920937600000000000'],
+  ['2006-01-02 15:04:05,000', '2021-03-01 10:00:00,250', '1614592800250000000'],
+  ['2006-01-02 .999', '2021-03-01 .5', '1614556800500000000'],
+  [
+    '2006-01-02',
+    '',
+    { code: 'eval_builtin_error', msg: 'parsing time "" as "2006-01-02": cannot parse "" as "2006"' },
+  ],
+  ['', 'x', { code: 'eval_builtin_error', msg: 'parsing time "x": extra text: "x"' }],
+];
+
+test('time.parse_ns agrees with Go time.Parse on a corpus', () => {
+  const engine = new Engine({ strictBuiltinErrors: true });
+  for (const [layout, value, want] of GO_PARSE) {
+    engine.setInputJs({ layout, value });
+    const q = 'x := time.parse_ns(input.layout, input.value)';
+    if (typeof want === 'object') {
+      assert.throws(
+        () => engine.evalQuery(q),
+        (e: unknown) => e instanceof PolicyError && e.message.includes(want.msg),
+        `${layout} ${value}`,
+      );
+      continue;
+    }
+    assert.equal(String(engine.evalQuery(q).rows[0]?.bindings.get('x')), want, `${layout} ${value}`);
+  }
+});
+
 run(CASES);

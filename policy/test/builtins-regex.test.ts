@@ -234,4 +234,33 @@ test('catastrophic backtracking aborts the evaluation instead of hanging (RE2 is
   assert.equal(rows[0]?.bindings.get('x'), true);
 });
 
+// Glob pairs from the glob-intersection library's own test vectors: which share a non-empty string.
+const GLOB_PAIRS: readonly [string, string, boolean][] = [
+  ['abcd', '[a-d]*', true],
+  ['pqrs', 'pq.s', true],
+  ['d*', '[abcd][abcd]', true],
+  ['d*', 'd[a-z]+', true],
+  ['[a-p]+', '[p-z]+', true],
+  ['[a-p]+', 'abcdefgh*', true],
+  ['abcd[a-c]z+', 'abcd[b-d][yz]*', true],
+  ['.*\\\\', '.*', true],
+  ['.a.a', 'b.b.', true],
+  ['abcd', 'abcdla', false],
+  ['[a-d]+', '[e-f]+', false],
+  ['[0-9]*', '[a-z]', false],
+  ['[0-9]*', '\\*', false],
+  ['mamama.*', 'dadada.*', false],
+  ['.*mamama', '.*nanana', false],
+  ['.xyz.', '.*pqr.*', false],
+];
+
+test('regex.globs_match decides glob intersections', () => {
+  const engine = new Engine();
+  for (const [a, b, want] of GLOB_PAIRS) {
+    engine.setInputJs({ a, b });
+    const got = engine.evalQuery('x := regex.globs_match(input.a, input.b)').rows[0]?.bindings.get('x');
+    assert.equal(got, want, `${a} ∩ ${b}`);
+  }
+});
+
 run(CASES);

@@ -4,7 +4,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildBusyboxRootfs, RootfsError } from '../index.js';
+import { buildBusyboxRootfs, RootfsError } from '../rootfs/index.js';
 
 const noBusybox = existsSync('/bin/busybox') ? undefined : 'busybox-static is not installed (/bin/busybox)';
 

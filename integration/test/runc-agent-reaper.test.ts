@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { isChildSubreaper } from '../index.js';
 import { Reaper } from '../runc-agent/runtime/reaper.js';
+import { isChildSubreaper } from '../sys/index.js';
 
 const linux =
   process.platform === 'linux' ? undefined : 'prctl(PR_SET_CHILD_SUBREAPER) and waitpid by pid need Linux';

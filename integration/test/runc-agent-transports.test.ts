@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { AGENT_SERVICE, connect, decode, encode, HEALTH_SERVICE } from '../../proto/index.js';
 import { Client } from '../../proto/ttrpc/index.js';
-import { startRuncAgent } from '../index.js';
+import { startRuncAgent } from '../runc-agent/index.js';
 import { makeRoot, skipReason } from './runc-agent-fixtures.js';
 
 const skip = skipReason();

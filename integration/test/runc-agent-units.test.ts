@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { StatusCode } from '../../proto/ttrpc/index.js';
-import { AgentError, decodeWaitStatus, GuestPaths, parseListenAddress, pipe, toStatus } from '../index.js';
+import { AgentError, GuestPaths, parseListenAddress, toStatus } from '../runc-agent/index.js';
 import { toRuntimeSpec } from '../runc-agent/runtime/index.js';
 import { parseRuncJson, toCgroupStats } from '../runc-agent/runtime/stats.js';
+import { decodeWaitStatus, pipe } from '../sys/index.js';
 import { kataSpec } from './runc-agent-fixtures.js';
 
 test('wait statuses: exit codes and 128 + signal', () => {

@@ -1,6 +1,7 @@
 import type { BuiltinRegistry } from '../builtins/index.js';
 import type { Body, Expr, Module, Rule, Term } from './ast.js';
 import { allSlots, slotNames as collectSlotNames, inputs, orderBody } from './compile-order.js';
+import { checkRecursion } from './compile-recursion.js';
 import { exprTerms, resolveBody, resolveTerm } from './compile-resolve.js';
 import { type ModuleContext, patternVarNames, Scope, termVarNames } from './compile-scope.js';
 import { PolicyError } from './errors.js';
@@ -43,6 +44,7 @@ export function compileModules(modules: readonly Module[], registry: BuiltinRegi
     for (const r of m.rules) tree.add(compileRule(r, ctx));
   }
   tree.check();
+  checkRecursion(tree);
   return tree;
 }
 

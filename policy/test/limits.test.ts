@@ -19,11 +19,19 @@ function evalErr(src: string, query: string): PolicyError {
 test('unbounded rule recursion is an error', () => {
   const err = evalErr('package r\np if { q }\nq if { p }\n', 'data.r.p');
   assert.equal(err.code, 'rego_recursion_error');
+  assert.match(err.message, /data\.r\.p -> data\.r\.q -> data\.r\.p/);
 });
 
 test('unbounded function recursion is an error', () => {
   const err = evalErr('package r\nf(x) := y if { y := f(x + 1) }\n', 'data.r.f(1)');
   assert.equal(err.code, 'rego_recursion_error');
+});
+
+test('references that cannot reach a rule are not recursion', () => {
+  const e = new Engine({ limits: small });
+  e.addPolicy('r.rego', 'package r\np := data[k].q if { k := "other" }\n');
+  e.addPolicy('o.rego', 'package other\nq := 1\n');
+  assert.equal(e.evalQuery('data.r.p').rows[0]?.expressions[0]?.value, 1n);
 });
 
 test('an exponential comprehension exhausts the step budget', () => {

@@ -1,5 +1,5 @@
 import { digest, digestRange, extendRange, extendValue, type HashAlg, hex } from './alg.js';
-import { canonicalize } from './jcs.js';
+import { isCanonicalJson } from './jcs-check.js';
 import { type LogRecord, newSlots, type ParsedLog, scanRecord } from './record.js';
 import { initialValueFor } from './register.js';
 import { WasmChain } from './wasm-sha512.js';
@@ -111,18 +111,11 @@ const MSG = {
   noSeq: (i: number) => `record ${i}: content has no sequence number`,
   seq: (i: number, seq: number) =>
     `record ${i}: sequence ${seq} where ${i} was expected (record dropped, duplicated or reordered)`,
-  json: (i: number) => `record ${i}: content is not canonicalizable JSON`,
   jcs: (i: number) => `record ${i}: content is not RFC 8785 canonical JSON`,
 };
 
-function checkCanonical(index: number, content: string): string | undefined {
-  let canonical: string;
-  try {
-    canonical = canonicalize(JSON.parse(content));
-  } catch {
-    return MSG.json(index);
-  }
-  return canonical === content ? undefined : MSG.jcs(index);
+function checkCanonical(index: number, content: Buffer, start: number, end: number): string | undefined {
+  return isCanonicalJson(content, start, end) ? undefined : MSG.jcs(index);
 }
 
 function checkRecord(
@@ -139,7 +132,9 @@ function checkRecord(
   const seq = wardSequence(r.contentBytes ?? r.content);
   if (seq === undefined) return MSG.noSeq(r.index);
   if (seq !== r.index) return MSG.seq(r.index, seq);
-  return strict ? checkCanonical(r.index, r.content) : undefined;
+  if (!strict) return undefined;
+  const bytes = r.contentBytes ?? Buffer.from(r.content, 'utf8');
+  return checkCanonical(r.index, bytes, 0, bytes.length);
 }
 
 /**
@@ -195,7 +190,7 @@ export function replayBytes(buf: Buffer, opts: ReplayOptions = {}): ReplayResult
       if (seq === undefined) return stop(MSG.noSeq(n));
       if (seq !== n) return stop(MSG.seq(n, seq));
       if (opts.canonical ?? true) {
-        const bad2 = checkCanonical(n, buf.toString('utf8', s.contentAt, s.end));
+        const bad2 = checkCanonical(n, buf, s.contentAt, s.end);
         if (bad2) return stop(bad2);
       }
     }

@@ -115,3 +115,47 @@ test('the WebAssembly SHA-384/512 agrees with node crypto at every padding bound
   const ev = randomBytes(48);
   assert.deepEqual(extendValue(SHA384, old, ev), createHash('sha384').update(old).update(ev).digest());
 });
+
+test('the one-pass RFC 8785 checker agrees with canonicalize(JSON.parse(text)) === text', async () => {
+  const fc = await import('fast-check');
+  const { isCanonicalJson } = await import('../jcs-check.js');
+  const reference = (t: string): boolean => {
+    try {
+      return canonicalize(JSON.parse(t)) === t;
+    } catch {
+      return false;
+    }
+  };
+  const agree = (t: string): void => {
+    const b = Buffer.from(t, 'utf8');
+    // Lone surrogates cannot occur in a record (its text is valid UTF-8).
+    if (b.toString('utf8') !== t) return;
+    assert.equal(isCanonicalJson(b, 0, b.length), reference(t), JSON.stringify(t));
+  };
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => {
+      agree(canonicalize(v));
+      agree(JSON.stringify(v));
+      agree(JSON.stringify(v, null, 1));
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), agree), { numRuns: 3000 });
+  for (const t of [
+    '{"a":1,"a":2}',
+    '{"b":1,"a":2}',
+    '1.0',
+    '-0',
+    '1E+30',
+    '1e30',
+    '"\\/"',
+    '"\\u001F"',
+    '"\\u00e9"',
+    '{"a":[1,2,{"b":null}]}',
+    '"\u007f"',
+    '"\\u001f"',
+    ' 1',
+    '[1,]',
+  ])
+    agree(t);
+});

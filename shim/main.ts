@@ -1,10 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { parseShimFlags } from './bootstrap/flags.js';
-import { runDaemon } from './daemon/daemon.js';
-import { runDelete } from './delete.js';
-import { startInProcessAgent } from './drivers/in-process.js';
-import { SHIM_VERSION } from './task/service.js';
-import { runWorker } from './worker/worker.js';
+import { SHIM_VERSION } from './version.js';
+
+// Each role loads only what it needs (dynamic imports below): the daemon must come up fast on
+// the cold path and never needs the agent or the schemas; a worker loads everything up front.
 
 /** Ward's run directory: daemon control fifo, per-pod state. Tests point it at a temp dir. */
 const RUN_DIR = process.env['WARD_RUN_DIR'] ?? '/run/ward';
@@ -14,10 +13,15 @@ const self = fileURLToPath(import.meta.url);
 async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'daemon') {
     const i = argv.indexOf('--run-dir');
+    const { runDaemon } = await import('./daemon/daemon.js');
     await runDaemon(i >= 0 ? (argv[i + 1] ?? RUN_DIR) : RUN_DIR, self);
     return -1;
   }
   if (argv[0] === 'worker') {
+    const [{ runWorker }, { startInProcessAgent }] = await Promise.all([
+      import('./worker/worker.js'),
+      import('./drivers/in-process.js'),
+    ]);
     await runWorker(startInProcessAgent);
     return -1;
   }
@@ -30,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   switch (flags.action) {
     case 'delete': {
+      const { runDelete } = await import('./delete.js');
       const out = await runDelete(RUN_DIR, flags.id, flags.bundle || process.cwd());
       process.stdout.write(out);
       return 0;

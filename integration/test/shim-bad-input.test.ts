@@ -149,7 +149,7 @@ test('an unreachable agent: ctr run fails with the address named; the worker exi
   assert.equal(mounts.includes('/no-agent/'), false);
 });
 
-test('a missing stdout fifo: Create answers InvalidArgument naming it; Shutdown leaves nothing', async (t) => {
+test('a missing stdout fifo: Create answers InvalidArgument naming it; Shutdown closes the pod and leaves nothing', async (t) => {
   const x = w;
   if (!x) return t.skip('needs root to run containerd');
   const bundle = join(work, 'bad-fifo');
@@ -205,8 +205,9 @@ test('a missing stdout fifo: Create answers InvalidArgument naming it; Shutdown 
     encode('containerd.task.v2.ShutdownRequest', { id: 'bad-fifo' }),
   );
   client.close();
-  assert.ok(await until(async () => !existsSync(`/proc/${workerPid}`)), 'worker exited');
-  assert.equal(existsSync(sock), false, 'socket removed');
+  // The worker closes the pod (and returns to the warm pool, or exits when the pool is full).
+  assert.ok(await until(async () => !existsSync(sock)), 'socket removed');
+  assert.ok(workerPid > 0);
   assert.equal(await podCount(x), 0);
   const mounts = await readFile('/proc/self/mountinfo', 'utf8');
   assert.equal(mounts.includes(bundle), false);

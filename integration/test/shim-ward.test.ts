@@ -137,6 +137,9 @@ test('ls, ps, pause, resume, exec with stdin, kill and delete of a detached task
   assert.equal(ex.stdout, 'PIPED STDIN\n');
   const ex3 = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'e2', id, 'sh', '-c', 'exit 5']);
   assert.equal(ex3.code, 5);
+  const cp = await x.cd.ctr(['tasks', 'checkpoint', id]);
+  assert.notEqual(cp.code, 0);
+  assert.match(cp.stderr, /not supported by Ward/);
   const early = await x.cd.ctr(['tasks', 'delete', id]);
   assert.notEqual(early.code, 0, 'a running task cannot be deleted');
   await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', id]);

@@ -47,8 +47,9 @@ export async function runDaemon(runDir: string, main: string): Promise<void> {
     return undefined;
   });
   const pool = new WorkerPool(cfg?.daemon.warm_pool ?? 2, main, join(runDir, 'workers.log'));
-  pool.fill();
-  await pool.warm();
+  // One worker now, the rest of the pool shortly after: on the cold path the first pod waits for
+  // one Node start, not for several competing for the CPU.
+  pool.prime();
   const input = new Socket({
     fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK),
     readable: true,

@@ -8,10 +8,11 @@ import type { WorkerMessage } from '../worker/worker.js';
 const WORKER_READY_TIMEOUT_MS = 30_000;
 
 /**
- * V8 flags of workers: a 1 MiB young generation instead of 16 MiB semi-spaces. A worker's
- * heap is small and mostly long-lived, and resident memory per pod is what a node pays for.
+ * V8 flags of workers: a 1 MiB young generation instead of 16 MiB semi-spaces, and no optimizing
+ * compiler (lite mode; no wasm either, which workers do not use). A worker's heap is small and
+ * long-lived and its work is I/O; resident memory per pod is what a node pays for.
  */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1', '--lite-mode'];
 
 /** Delay between handing out a worker and starting replacements. */
 const REFILL_DELAY_MS = 1_000;
@@ -106,6 +107,19 @@ export class WorkerPool {
     while (this.idle.length < this.size) this.idle.push(this.spawnWorker());
   }
 
+  /** Starts one worker now and fills the pool after the refill delay. */
+  prime(): void {
+    if (this.size > 0 && this.idle.length === 0) this.idle.push(this.spawnWorker());
+    this.scheduleFill();
+  }
+
+  private scheduleFill(): void {
+    this.refill ??= setTimeout(() => {
+      this.refill = undefined;
+      this.fill();
+    }, REFILL_DELAY_MS);
+  }
+
   /** Waits until every pooled worker is loaded. */
   async warm(): Promise<void> {
     await Promise.allSettled(this.idle.map((w) => w.ready));
@@ -116,10 +130,7 @@ export class WorkerPool {
     const w = this.idle.shift() ?? this.spawnWorker();
     // Refill a little later: a worker whose pod ends meanwhile comes back and makes the spawn
     // unnecessary, and a new Node process does not compete with this pod's start for the CPU.
-    this.refill ??= setTimeout(() => {
-      this.refill = undefined;
-      this.fill();
-    }, REFILL_DELAY_MS);
+    this.scheduleFill();
     await w.ready;
     const answer = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

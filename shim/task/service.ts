@@ -11,6 +11,7 @@ import { openStdio } from '../io/stdio.js';
 import type { PodDir } from '../state/pod-state.js';
 import { planContainer } from '../translate/container.js';
 import { ociToProto } from '../translate/oci-proto.js';
+import { SHIM_VERSION } from '../version.js';
 import type { EventSink } from './events.js';
 import { TOPIC } from './events.js';
 import { toTaskStatus } from './lifecycle.js';
@@ -32,9 +33,6 @@ export type TaskLogFactory = (id: string, bundle: string) => { log: Logger; clos
 
 /** How long an exit waits for its output to drain before it is reported anyway. */
 export const OUTPUT_DRAIN_MS = 5_000;
-
-/** Version string returned by Connect. */
-export const SHIM_VERSION = 'ward-0.1.0';
 
 interface Container {
   readonly id: string;

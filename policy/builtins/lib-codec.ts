@@ -81,7 +81,9 @@ function hexVal(c: number): number {
 function invalidByte(b: number): CodecError {
   const ch = String.fromCodePoint(b);
   const u = `U+${b.toString(16).toUpperCase().padStart(4, '0')}`;
-  return new CodecError(`encoding/hex: invalid byte: ${u}${b >= 0x20 && b < 0x7f ? ` '${ch}'` : ''}`);
+  // Go's %#U adds the character when it is printable (bytes read as Latin-1 runes).
+  const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch);
+  return new CodecError(`encoding/hex: invalid byte: ${u}${printable ? ` '${ch}'` : ''}`);
 }
 
 /** hex.DecodeString. */

@@ -29,12 +29,13 @@ export function trimSet(s: string, cutset: string, left: boolean, right: boolean
   return cs.slice(a, b).join('');
 }
 
-function mapRunes(s: string, f: (ch: string) => string): string {
+function mapRunes(s: string, f: (ch: string) => string, firstOfMany: boolean): string {
   let out = '';
   for (const ch of s) {
-    const m = f(ch);
-    // Go maps rune by rune (unicode.ToUpper); multi-rune special casings (ß -> SS) do not apply.
-    out += [...m].length === 1 ? m : ch;
+    const m = [...f(ch)];
+    // Go maps rune by rune (unicode.ToUpper): special casings that expand (ß -> SS) do not apply,
+    // and İ lowers to plain i (JS gives i + combining dot).
+    out += m.length === 1 ? m[0]! : firstOfMany ? m[0]! : ch;
   }
   return out;
 }
@@ -42,13 +43,13 @@ function mapRunes(s: string, f: (ch: string) => string): string {
 /** strings.ToUpper. */
 export function goUpper(s: string): string {
   if (/^[\x00-\x7f]*$/.test(s)) return s.toUpperCase();
-  return mapRunes(s, (c) => c.toUpperCase());
+  return mapRunes(s, (c) => c.toUpperCase(), false);
 }
 
 /** strings.ToLower. */
 export function goLower(s: string): string {
   if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
-  return mapRunes(s, (c) => c.toLowerCase());
+  return mapRunes(s, (c) => c.toLowerCase(), true);
 }
 
 /** Index of `sub` in `s`, counted in code points (OPA's indexof), or -1. */

@@ -20,6 +20,7 @@ const CASES: readonly [string, Want][] = [
   ['hex.encode("lorem")', '"6c6f72656d"'],
   ['hex.decode("6c6f72656d")', '"lorem"'],
   ['hex.decode("fghijkl")', { code: 'eval_builtin_error', msg: "invalid byte: U+0067 'g'" }],
+  ['hex.decode("ααβ")', { code: 'eval_builtin_error', msg: "encoding/hex: invalid byte: U+00CE 'Î'" }],
   ['hex.decode("abc")', { code: 'eval_builtin_error', msg: 'odd length hex string' }],
   ['urlquery.encode("a b&c=d/é~_.-")', '"a+b%26c%3Dd%2F%C3%A9~_.-"'],
   ['urlquery.decode("a+b%26c")', '"a b&c"'],

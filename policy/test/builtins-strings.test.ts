@@ -66,6 +66,8 @@ const CASES: readonly [string, Want][] = [
   ['trim_space("\\u00a0 x \\ufeff")', '"x \ufeff"'],
   ['upper("straße")', '"STRAßE"'],
   ['lower("ÀB")', '"àb"'],
+  ['lower("ǅungla İ")', '"ǆungla i"'],
+  ['upper("ﬃ ǆ")', '"ﬃ Ǆ"'],
   ['strings.reverse("héllo")', '"olléh"'],
   ['strings.any_prefix_match(["a/b", "c/d"], "c/")', 'true'],
   ['strings.any_suffix_match({"a/b"}, ["x", "b"])', 'true'],

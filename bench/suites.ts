@@ -2,6 +2,7 @@ import { identitySuite } from './identity.js';
 import { measureSuite } from './measure.js';
 import { POLICY_BENCH } from './policy.js';
 import { protoSuite } from './proto.js';
+import { proxySuite } from './proxy.js';
 import { shimBench } from './shim.js';
 import type { BenchTable } from './table.js';
 import { ttrpcSuite } from './ttrpc.js';
@@ -13,4 +14,12 @@ export interface BenchSuite {
 }
 
 /** Every suite, in the order `make bench` runs them. Each area adds one line. */
-export const SUITES: readonly BenchSuite[] = [measureSuite, POLICY_BENCH, identitySuite, shimBench, ttrpcSuite, protoSuite];
+export const SUITES: readonly BenchSuite[] = [
+  measureSuite,
+  POLICY_BENCH,
+  identitySuite,
+  shimBench,
+  ttrpcSuite,
+  protoSuite,
+  proxySuite,
+];

@@ -1,0 +1,448 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import {
+  AGENT_SERVICE,
+  Client,
+  connect,
+  encode,
+  type MessageName,
+  requestFromPolicyInput,
+  statusCodeName,
+  TtrpcError,
+} from '../proto/index.js';
+import type { BenchSuite } from './suites.js';
+import { type BenchTable, fmt, percentile } from './table.js';
+
+// What ward-agent-proxy adds to an agent RPC: the same requests go straight to ward-runc-agent
+// and through the proxy (Kata's rules.rego with a two-container pod's policy_data, software
+// register, fsync per commit), interleaved call by call in one run, so both sides share the
+// host's load. Agent, proxy and clients are three processes, as in production.
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'dist', 'bin');
+const RULES = join(ROOT, '..', 'shared', 'conformance', 'kata-policy', 'rules', 'rules.rego');
+/** Latency: at most this many rounds (one call per route) per RPC, and at most this long. */
+const LATENCY_ROUNDS = 600;
+const LATENCY_BUDGET_MS = 10_000;
+const WARMUP_ROUNDS = 20;
+/** Memory-backed storage for the second proxy's log, as in the guest (where /run is tmpfs). */
+const SHM = '/dev/shm';
+/** How much of an answer's status message the notes quote. */
+const MESSAGE_CHARS = 60;
+/** Throughput: each (route, concurrency) run lasts this long. */
+const THROUGHPUT_MS = 3_000;
+const CONCURRENCY = [1, 32] as const;
+const START_TIMEOUT_MS = 30_000;
+const CALL_TIMEOUT_MS = 30_000;
+/** The issue's goals. */
+const EXEC_P50_GOAL_MS = 0.5;
+const THROUGHPUT_LOSS_GOAL = 2;
+
+const SANDBOX_ID = 'a'.repeat(64);
+const APP_ID = 'b'.repeat(64);
+const CAPS = ['CAP_CHOWN', 'CAP_KILL'];
+const NETNS = '/var/run/netns/cni1';
+const NAMESPACES = [
+  { Type: 'ipc', Path: '' },
+  { Type: 'uts', Path: '' },
+  { Type: 'mount', Path: '' },
+];
+const MASKS = { MaskedPaths: ['/proc/kcore'], ReadonlyPaths: ['/proc/sys'] };
+
+/** genpolicy-style `policy_data` for a pause sandbox and one `sh` container that may exec `echo hi`. */
+function policyData(): string {
+  const container = (kind: 'sandbox' | 'container', args: string[], execs: string[][]): unknown => ({
+    OCI: {
+      Version: '1.1.0',
+      Annotations: {
+        'io.kubernetes.cri.container-type': kind,
+        'io.kubernetes.cri.sandbox-id': '^[a-z0-9]{64}$',
+        'io.kubernetes.cri.sandbox-name': 'mypod',
+        'io.kubernetes.cri.sandbox-namespace': 'default',
+        'io.katacontainers.pkg.oci.container_type': kind === 'sandbox' ? 'pod_sandbox' : 'pod_container',
+        ...(kind === 'sandbox'
+          ? {
+              'nerdctl/network-namespace': '^/var/run/netns/cni[0-9]+$',
+              'io.kubernetes.cri.sandbox-log-directory':
+                '^/var/log/pods/$(sandbox-namespace)_$(sandbox-name)_[a-z0-9]+$',
+            }
+          : { 'io.kubernetes.cri.container-name': 'app' }),
+      },
+      Process: {
+        Terminal: false,
+        User: { UID: 65535, GID: 65535, AdditionalGids: [65535], Username: '' },
+        Args: args,
+        Env: ['PATH=/usr/bin:/bin'],
+        Cwd: '/',
+        Capabilities: { Ambient: [], Bounding: CAPS, Effective: CAPS, Inheritable: [], Permitted: CAPS },
+        NoNewPrivileges: true,
+      },
+      Root: { Path: '$(root_path)', Readonly: kind === 'sandbox' },
+      Mounts: [],
+      Linux: { Namespaces: NAMESPACES, ...MASKS, Devices: [], Sysctl: {} },
+    },
+    storages: [],
+    devices: [],
+    sandbox_pidns: false,
+    exec_commands: execs,
+  });
+  const data = {
+    containers: [container('sandbox', ['/pause'], []), container('container', ['sh'], [['echo', 'hi']])],
+    common: {
+      cpath: '/run/kata/shared',
+      sfprefix: '^$(cpath)/$(bundle-id)-[a-z0-9]{16}-',
+      root_path: '/run/kata/shared/$(bundle-id)/rootfs',
+      spath: '/run/kata/sandbox/storage',
+      ipv4_a: '100[.]64[.]0[.]0',
+      ip_p: '[0-9]{1,5}',
+      svc_name_downward_env: '[A-Z0-9_]+',
+      dns_label: '[a-z0-9]([a-z0-9]*[a-z0-9])?',
+      default_caps: CAPS,
+      privileged_caps: CAPS,
+    },
+    devices: { vfio: { device_path: '/dev/vfio/' } },
+    cluster_config: { cgroup_mount_extras_allowed: [] },
+    sandbox: { storages: [] },
+    request_defaults: {
+      CreateContainerRequest: { allow_env_regex: [] },
+      ExecProcessRequest: { allowed_commands: [], regex: [] },
+      CopyFileRequest: ['$(sfprefix)hosts$'],
+      UpdateRoutesRequest: { forbidden_source_regex: [], forbidden_device_names: [] },
+      UpdateInterfaceRequest: { allow_raw_flags: 0, forbidden_names: [], forbidden_hw_addrs: [] },
+      AddARPNeighborsRequest: { forbidden_device_names: [], forbidden_cidrs_regex: [], allowed_states: [] },
+      CloseStdinRequest: false,
+      // genpolicy allows stdout/stderr reads unless told otherwise; the bench measures that path.
+      ReadStreamRequest: true,
+      WriteStreamRequest: false,
+      UpdateEphemeralMountsRequest: false,
+    },
+  };
+  return `\npolicy_data := ${JSON.stringify(data)}\n`;
+}
+
+function process_(args: string[], caps: boolean): Record<string, unknown> {
+  return {
+    Terminal: false,
+    User: { UID: 65535, GID: 65535, AdditionalGids: [65535], Username: '' },
+    Args: args,
+    Env: ['PATH=/usr/bin:/bin'],
+    Cwd: '/',
+    Capabilities: caps
+      ? { Bounding: CAPS, Effective: CAPS, Inheritable: [], Permitted: CAPS, Ambient: [] }
+      : null,
+    NoNewPrivileges: true,
+  };
+}
+
+/** The CreateContainerRequest the runtime would send for the sandbox or the app container. */
+function createContainer(kind: 'sandbox' | 'container', id: string): Uint8Array {
+  const annotations: Record<string, string> = {
+    'io.kubernetes.cri.container-type': kind,
+    'io.kubernetes.cri.sandbox-id': SANDBOX_ID,
+    'io.kubernetes.cri.sandbox-name': 'mypod',
+    'io.kubernetes.cri.sandbox-namespace': 'default',
+    'io.katacontainers.pkg.oci.container_type': kind === 'sandbox' ? 'pod_sandbox' : 'pod_container',
+    ...(kind === 'sandbox'
+      ? {
+          'nerdctl/network-namespace': NETNS,
+          'io.kubernetes.cri.sandbox-log-directory': '/var/log/pods/default_mypod_1234',
+        }
+      : { 'io.kubernetes.cri.container-name': 'app' }),
+  };
+  const input = {
+    container_id: id,
+    exec_id: id,
+    OCI: {
+      Version: '1.1.0',
+      Process: process_(kind === 'sandbox' ? ['/pause'] : ['sh'], true),
+      Root: { Path: `/run/kata/shared/${id}/rootfs`, Readonly: kind === 'sandbox' },
+      Annotations: annotations,
+      // rules.rego reads Resources.Devices, so the message must be present (genpolicy's runtime sends it).
+      Linux: {
+        Namespaces: [...NAMESPACES, { Type: 'network', Path: NETNS }],
+        ...MASKS,
+        Resources: { Devices: [] },
+      },
+    },
+  };
+  return typed('grpc.CreateContainerRequest', input);
+}
+
+function typed(name: MessageName, input: unknown): Uint8Array {
+  return encode(name, requestFromPolicyInput(name, input as never) as never);
+}
+
+/** One benchmarked RPC: its method and request bytes. */
+interface Rpc {
+  readonly method: string;
+  readonly bytes: Uint8Array;
+}
+
+const RPCS: readonly Rpc[] = [
+  { method: 'CreateContainer', bytes: createContainer('container', APP_ID) },
+  {
+    method: 'ExecProcess',
+    bytes: typed('grpc.ExecProcessRequest', {
+      container_id: APP_ID,
+      exec_id: 'exec1',
+      process: process_(['echo', 'hi'], false),
+    }),
+  },
+  {
+    method: 'ReadStdout',
+    bytes: typed('grpc.ReadStreamRequest', { container_id: APP_ID, exec_id: 'exec1', len: 1024 }),
+  },
+];
+
+function startChild(bin: string, args: string[]): ChildProcess {
+  const child = spawn(join(BIN, bin), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.resume();
+  return child;
+}
+
+async function waitFor(address: string, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      (await connect(address, { timeoutMs: 1000 })).destroy();
+      return;
+    } catch {
+      await sleep(25);
+    }
+  }
+  throw new Error(`${what} did not start`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+}
+
+/** Calls and returns how it ended: `OK` or the status (the agent's answer, or the proxy's). */
+async function timedCall(c: Client, rpc: Rpc): Promise<{ ms: number; outcome: string }> {
+  const t = performance.now();
+  const outcome = await c.call(AGENT_SERVICE, rpc.method, rpc.bytes, { timeoutMs: CALL_TIMEOUT_MS }).then(
+    () => 'OK',
+    (e: unknown) => {
+      if (e instanceof TtrpcError && e.code === 'ERR_TTRPC_STATUS')
+        return `${statusCodeName(e.grpcCode)} (${e.message.slice(0, MESSAGE_CHARS)})`;
+      throw e;
+    },
+  );
+  return { ms: performance.now() - t, outcome };
+}
+
+/** Where calls go: straight to the agent, or through one of the proxies. */
+interface Route {
+  readonly name: string;
+  readonly address: string;
+  readonly client: Client;
+  /** Its --metrics socket (proxies only). */
+  readonly metrics?: string;
+}
+
+/** Latency samples per route (same index as the routes), interleaved call by call. */
+async function latency(routes: readonly Route[], rpc: Rpc, seen: Set<string>): Promise<number[][]> {
+  const out = routes.map((): number[] => []);
+  const deadline = performance.now() + LATENCY_BUDGET_MS;
+  for (let i = 0; i < WARMUP_ROUNDS + LATENCY_ROUNDS && performance.now() < deadline; i++) {
+    // Rotate which route goes first, so none always runs right after another.
+    for (let k = 0; k < routes.length; k++) {
+      const j = (i + k) % routes.length;
+      const route = routes[j]!;
+      const r = await timedCall(route.client, rpc);
+      if (r.outcome.startsWith('PERMISSION_DENIED'))
+        throw new Error(
+          `${rpc.method} is denied by the bench policy, so forwarding is not measured: ${r.outcome}`,
+        );
+      seen.add(`${rpc.method} → ${r.outcome}`);
+      if (i >= WARMUP_ROUNDS) out[j]!.push(r.ms);
+    }
+  }
+  return out;
+}
+
+async function throughput(address: string, rpc: Rpc, clients: number): Promise<number> {
+  const conns = await Promise.all(
+    Array.from({ length: clients }, async () => new Client(await connect(address))),
+  );
+  let calls = 0;
+  const end = performance.now() + THROUGHPUT_MS;
+  const start = performance.now();
+  await Promise.all(
+    conns.map(async (c) => {
+      while (performance.now() < end) {
+        await timedCall(c, rpc);
+        calls++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  for (const c of conns) c.close();
+  return calls / seconds;
+}
+
+function metricsText(socketPath: string): Promise<string> {
+  return new Promise((res, rej) => {
+    const req = request({ socketPath, path: '/metrics' }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (d: string) => {
+        body += d;
+      });
+      r.on('end', () => res(body));
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+function meanMs(text: string, name: string): number {
+  const v = (suffix: string): number =>
+    Number(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return (v('sum') / v('count')) * 1000;
+}
+
+/** Starts one proxy with its log and register under `dir`, primed with the pod's sandbox. */
+async function startProxyRoute(
+  name: string,
+  dir: string,
+  agentAddr: string,
+  policy: string,
+  children: ChildProcess[],
+): Promise<Route> {
+  mkdirSync(dir, { recursive: true });
+  const address = `unix://${join(dir, 'proxy.sock')}`;
+  const metrics = join(dir, 'metrics.sock');
+  const child = startChild('ward-agent-proxy', [
+    ...['--listen', address, '--agent', agentAddr, '--policy', policy, '--metrics', metrics],
+    ...['--log', join(dir, 'measurement.log'), '--register', `software:${join(dir, 'register')}`],
+  ]);
+  children.push(child);
+  await waitFor(address, child, 'ward-agent-proxy');
+  const client = new Client(await connect(address));
+  // The sandbox first: rules.rego binds the pod's sandbox name and namespace in its state.
+  const sandbox = await timedCall(client, {
+    method: 'CreateContainer',
+    bytes: createContainer('sandbox', SANDBOX_ID),
+  });
+  if (sandbox.outcome.startsWith('PERMISSION_DENIED'))
+    throw new Error(`the sandbox is denied: ${sandbox.outcome}`);
+  return { name, address, client, metrics };
+}
+
+async function run(): Promise<readonly BenchTable[]> {
+  if (!existsSync(RULES)) throw new Error(`Kata rules not found at ${RULES}`);
+  const dir = mkdtempSync(join(tmpdir(), 'ward-bench-proxy-'));
+  const shm = existsSync(SHM) ? mkdtempSync(join(SHM, 'ward-bench-proxy-')) : undefined;
+  const agentAddr = `unix://${join(dir, 'agent.sock')}`;
+  const policy = join(dir, 'policy.rego');
+  writeFileSync(policy, readFileSync(RULES, 'utf8') + policyData());
+  const children: ChildProcess[] = [];
+  const routes: Route[] = [];
+  try {
+    const agent = startChild('ward-runc-agent', ['--listen', agentAddr, '--root', join(dir, 'agent-root')]);
+    children.push(agent);
+    await waitFor(agentAddr, agent, 'ward-runc-agent');
+    routes.push({ name: 'direct', address: agentAddr, client: new Client(await connect(agentAddr)) });
+    routes.push(await startProxyRoute('disk log', join(dir, 'disk'), agentAddr, policy, children));
+    if (shm !== undefined) routes.push(await startProxyRoute('tmpfs log', shm, agentAddr, policy, children));
+    const proxies = routes.slice(1);
+
+    const seen = new Set<string>();
+    const rows: string[][] = [];
+    const execAdded: number[] = [];
+    for (const rpc of RPCS) {
+      const samples = await latency(routes, rpc, seen);
+      const d50 = percentile(samples[0]!, 50);
+      const d99 = percentile(samples[0]!, 99);
+      const added50 = samples.slice(1).map((s) => percentile(s, 50) - d50);
+      const added99 = samples.slice(1).map((s) => percentile(s, 99) - d99);
+      if (rpc.method === 'ExecProcess') execAdded.push(...added50);
+      rows.push([
+        rpc.method,
+        String(samples[0]!.length),
+        fmt(d50, 3),
+        ...added50.map((a) => fmt(a, 3)),
+        fmt(d99, 3),
+        ...added99.map((a) => fmt(a, 3)),
+      ]);
+    }
+    const inside: string[] = [];
+    for (const p of proxies) {
+      const m = await metricsText(p.metrics ?? '');
+      inside.push(
+        `${p.name}: decision ${fmt(meanMs(m, 'ward_proxy_decision_seconds'), 3)} ms, ` +
+          `log append until durable ${fmt(meanMs(m, 'ward_proxy_log_append_seconds'), 3)} ms`,
+      );
+    }
+
+    const exec = RPCS[1]!;
+    const tRows: string[][] = [];
+    const loss32: number[] = [];
+    for (const n of CONCURRENCY) {
+      const rates: number[] = [];
+      for (const r of routes) rates.push(await throughput(r.address, exec, n));
+      const direct = rates[0]!;
+      if (n === 32) loss32.push(...rates.slice(1).map((p) => direct / p));
+      tRows.push([
+        String(n),
+        fmt(direct, 0),
+        ...rates.slice(1).flatMap((p) => [fmt(p, 0), `${fmt(direct / p, 2)}×`]),
+      ]);
+    }
+    const verdict = (v: number, goal: number, unit = ''): string =>
+      `${fmt(v, 3)}${unit} (${v <= goal ? 'met' : 'NOT met'})`;
+    const names = proxies.map((p) => p.name);
+    return [
+      {
+        title:
+          'ward-agent-proxy added latency per RPC (ms): proxy p50/p99 minus direct-to-agent p50/p99, interleaved',
+        headers: [
+          'rpc',
+          'calls',
+          'direct p50',
+          ...names.map((n) => `added p50 ${n}`),
+          'direct p99',
+          ...names.map((n) => `added p99 ${n}`),
+        ],
+        rows,
+        notes: [
+          `policy: Kata rules.rego + policy_data for a pause sandbox and one app container (every RPC allowed); software register, ${names.join(' / ')} (${dir} / ${shm ?? 'no /dev/shm'})`,
+          `mean inside the proxy over the latency runs: ${inside.join('; ')}`,
+          `what came back (same from the agent and through the proxy): ${[...seen].sort().join('; ')}`,
+          'the agent is ward-runc-agent: CreateContainer runs `runc create`, which fails (no rootfs); ExecProcess and ReadStdout get NOT_FOUND at once. The proxy path is complete either way (decode, rules.rego, durable log record, forward, relay)',
+          `goal: ExecProcess added p50 <= ${EXEC_P50_GOAL_MS} ms: ${names.map((n, i) => `${n} ${verdict(execAdded[i] ?? Number.NaN, EXEC_P50_GOAL_MS)}`).join(', ')}`,
+          'a commit is 3 fdatasyncs (WAL, register, log); in the guest the log lives on tmpfs and the register is the RTMR/vTPM',
+          `host load average at the end: ${loadavg()
+            .map((l) => l.toFixed(1))
+            .join(' ')} (2 cores shared with other work: compare ratios, not absolutes)`,
+        ],
+      },
+      {
+        title: `ward-agent-proxy throughput: ExecProcess RPCs/s, ${THROUGHPUT_MS / 1000} s per run`,
+        headers: ['clients', 'direct', ...names.flatMap((n) => [`proxy ${n}`, 'direct/proxy'])],
+        rows: tRows,
+        notes: [
+          `goal: no more than ${THROUGHPUT_LOSS_GOAL}× loss at 32 clients: ${names.map((n, i) => `${n} ${verdict(loss32[i] ?? Number.NaN, THROUGHPUT_LOSS_GOAL, '×')}`).join(', ')}`,
+          'each client is its own connection; the proxy decides and logs in arrival order (group commit) and forwards on one agent connection',
+        ],
+      },
+    ];
+  } finally {
+    for (const r of routes) r.client.close();
+    for (const c of children.reverse()) await stop(c);
+    rmSync(dir, { recursive: true, force: true });
+    if (shm !== undefined) rmSync(shm, { recursive: true, force: true });
+  }
+}
+
+/** `make bench` suite `proxy`: ward-agent-proxy's added latency and throughput against the agent alone. */
+export const proxySuite: BenchSuite = { name: 'proxy', run };

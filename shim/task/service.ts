@@ -6,7 +6,6 @@ import type protobuf from 'protobufjs';
 import { readBundleSpec } from '../bootstrap/bundle.js';
 import type { AgentClient } from '../drivers/types.js';
 import { notFound, ShimError } from '../errors.js';
-import { pumpInput, pumpOutput } from '../io/relay.js';
 import { openStdio } from '../io/stdio.js';
 import type { PodDir } from '../state/pod-state.js';
 import { planContainer } from '../translate/container.js';
@@ -16,6 +15,7 @@ import type { EventSink } from './events.js';
 import { TOPIC } from './events.js';
 import { toTaskStatus } from './lifecycle.js';
 import { TaskProcess, type Timestamp, timestamp } from './process.js';
+import { closeStdinOnce, runProcess } from './process-runner.js';
 import { mountRootfs, type RootfsMount, shareInto, unmountAll, unshare } from './rootfs.js';
 import type { SandboxSession } from './sandbox-session.js';
 
@@ -30,9 +30,6 @@ export interface OciTypes {
 
 /** Makes a task's logger writing to the worker log and to `<bundle>/log`; `close` ends the fifo. */
 export type TaskLogFactory = (id: string, bundle: string) => { log: Logger; close: () => void };
-
-/** How long an exit waits for its output to drain before it is reported anyway. */
-export const OUTPUT_DRAIN_MS = 5_000;
 
 interface Container {
   readonly id: string;
@@ -224,53 +221,10 @@ export class TaskService {
     }
     p.apply('start');
     p.pid = this.container(id).init.pid;
-    this.relay(p, agent);
+    runProcess(p, { agent, events: this.events, log: this.log });
     if (execId) this.events.publish(TOPIC.execStarted, { container_id: id, exec_id: execId, pid: p.pid });
     else this.events.publish(TOPIC.start, { container_id: id, pid: p.pid });
     return { pid: p.pid };
-  }
-
-  /** Starts the stdio relays and the WaitProcess that reports the exit. */
-  private relay(p: TaskProcess, agent: AgentClient): void {
-    const { containerId: cid, agentExecId: eid } = p;
-    const o = p.opened;
-    const out = pumpOutput(agent, 'ReadStdout', cid, eid, o?.stdout);
-    const err = p.stdio.terminal ? Promise.resolve() : pumpOutput(agent, 'ReadStderr', cid, eid, o?.stderr);
-    p.outputDone = Promise.all([out, err]).then(() => undefined);
-    if (o?.stdin)
-      p.stdinFlushed = pumpInput(
-        agent,
-        cid,
-        eid,
-        o.stdin,
-        () => this.closeStdin(p, agent),
-        (e) => this.log.warn({ id: p.name, err: (e as Error).message }, 'WriteStdin failed'),
-      ).flushed;
-    this.log.debug({ id: p.name, stdin: p.stdio.stdin, stdout: p.stdio.stdout }, 'relays started');
-    void agent
-      .call('WaitProcess', { container_id: cid, exec_id: eid })
-      .then((r) => Number(r['status'] ?? 0))
-      .catch((e: unknown) => {
-        this.log.warn(
-          { id: p.name, err: (e as Error).message },
-          'WaitProcess failed; reporting the process as killed',
-        );
-        return 128 + 9;
-      })
-      .then(async (status) => {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([p.outputDone, new Promise((r) => (timer = setTimeout(r, OUTPUT_DRAIN_MS)))]);
-        clearTimeout(timer);
-        p.opened?.close();
-        if (!p.markExited(status, Date.now())) return;
-        this.events.publish(TOPIC.exit, {
-          container_id: cid,
-          id: p.execId || cid,
-          pid: p.pid,
-          exit_status: status,
-          exited_at: p.exitedAt,
-        });
-      });
   }
 
   async Exec(req: Json): Promise<Json> {
@@ -419,18 +373,9 @@ export class TaskService {
     if (bool(req['stdin']) && p.stdio.stdin && p.status !== 'created') {
       await p.stdinFlushed();
       p.opened?.stdin?.destroy();
-      await this.closeStdin(p, this.agent());
+      await closeStdinOnce(p, this.agent(), this.log);
     }
     return {};
-  }
-
-  /** CloseStdin once per process, whether EOF on the fifo or CloseIO comes first. */
-  private closeStdin(p: TaskProcess, agent: AgentClient): Promise<void> {
-    p.stdinClose ??= agent.call('CloseStdin', { container_id: p.containerId, exec_id: p.agentExecId }).then(
-      () => undefined,
-      (err: unknown) => this.log.warn({ id: p.name, err: (err as Error).message }, 'CloseStdin failed'),
-    );
-    return p.stdinClose;
   }
 
   async ResizePty(req: Json): Promise<Json> {

@@ -1,4 +1,5 @@
-import { REGISTRARS } from './commands.js';
+import { registrarsFor } from './commands.js';
 import { buildProgram, runProgram } from './program.js';
 
-await runProgram(buildProgram(REGISTRARS), process.argv.slice(2));
+const argv = process.argv.slice(2);
+await runProgram(buildProgram(await registrarsFor(argv)), argv);

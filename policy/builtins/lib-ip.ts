@@ -136,8 +136,11 @@ export function range(n: Net): [bigint, bigint] {
 /** IPNet.Contains for a parsed address (16 bytes, or 4 for IPv4 networks' own addresses). */
 export function contains(n: Net, ip: Uint8Array): boolean {
   const x = to4(ip) ?? ip;
-  if (x.length !== n.ip.length) return false;
-  const [lo, hi] = range(n);
+  // Go treats a v4-mapped network as the IPv4 network under the last 32 bits of its mask.
+  const mapped = n.ip.length === 16 ? to4(n.ip) : null;
+  const net = mapped === null ? n : { ip: mapped, prefix: Math.max(0, n.prefix - 96) };
+  if (x.length !== net.ip.length) return false;
+  const [lo, hi] = range(net);
   const v = toBig(x);
   return v >= lo && v <= hi;
 }

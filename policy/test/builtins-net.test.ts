@@ -11,7 +11,7 @@ const CASES: readonly [string, Want][] = [
   ['net.cidr_contains("10.0.0.0/8", "10.1.2.3/16")', 'true'],
   ['net.cidr_contains("10.0.0.0/24", "10.0.0.0/23")', 'false'],
   ['net.cidr_contains("2001:db8::/32", "2001:db8:1::1")', 'true'],
-  ['net.cidr_contains("::ffff:0:0/96", "1.2.3.4")', 'false'],
+  ['net.cidr_contains("::ffff:0:0/96", "1.2.3.4")', 'true'],
   ['net.cidr_contains("1.2.3.0/24", "::ffff:1.2.3.4")', 'true'],
   ['net.cidr_contains("::ffff:10.0.0.0/104", "10.1.2.3")', 'true'],
   ['net.cidr_contains("2001:DB8:0:0:1::/80", "2001:db8:0:0:1::ff")', 'true'],

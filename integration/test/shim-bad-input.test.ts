@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +163,7 @@ test('a missing stdout fifo: Create answers InvalidArgument naming it; Shutdown 
   assert.match(r.out, /^unix:\/\/\/.+[0-9a-f]{64}$/);
   assert.equal(await readFile(join(bundle, 'address'), 'utf8'), r.out);
   const sock = r.out.slice('unix://'.length);
+  assert.equal((await stat(sock)).mode & 0o777, 0o600, 'the task socket is private to its owner');
   const socket = connect(sock);
   await new Promise((res, rej) => socket.once('connect', res).once('error', rej));
   const client = new Client(socket);

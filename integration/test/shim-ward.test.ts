@@ -142,7 +142,8 @@ test('ls, ps, pause, resume, exec with stdin, kill and delete of a detached task
   assert.match(cp.stderr, /not supported by Ward/);
   const early = await x.cd.ctr(['tasks', 'delete', id]);
   assert.notEqual(early.code, 0, 'a running task cannot be deleted');
-  await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', id]);
+  // --all: the agent signals every process of the container (exec_id empty, as Kata sends it).
+  await x.cd.ctrOk(['tasks', 'kill', '--all', '-s', 'KILL', id]);
   await until(async () => (await taskStatus(x, id)) === 'STOPPED');
   await x.cd.ctrOk(['tasks', 'delete', id]);
   await x.cd.ctrOk(['containers', 'delete', id]);

@@ -349,3 +349,49 @@ test('local driver over hybrid vsock: the shim dials CONNECT 1024 through a muxe
   assert.equal(r.stderr, '');
   assert.equal(r.stdout, 'over hvsock\n');
 });
+
+test('log URIs: file:// appends the output to a file, binary:// hands it to a logger process', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const file = join(x.runDir, 'logs-test', 'out.log');
+  const f = await x.cd.ctr([
+    'run',
+    '--rm',
+    ...RT,
+    '--log-uri',
+    `file://${file}`,
+    BUSYBOX_IMAGE,
+    'w-logfile',
+    'sh',
+    '-c',
+    'echo to-file; echo err-file >&2',
+  ]);
+  assert.equal(f.code, 0, f.stderr);
+  await until(async () => (await readFile(file, 'utf8').catch(() => '')).includes('err-file'));
+  const content = await readFile(file, 'utf8');
+  assert.match(content, /to-file\n/);
+  assert.match(content, /err-file\n/);
+  // A logger as containerd's shims run it: stdout on fd 3, stderr on fd 4, ready pipe on fd 5.
+  const logger = join(x.runDir, 'logger.sh');
+  const sink = join(x.runDir, 'logger-out');
+  await writeFile(
+    logger,
+    `#!/bin/sh\nexec 5>&-\ncat <&3 > "${sink}.$1.out" &\ncat <&4 > "${sink}.$1.err" &\nwait\n`,
+    { mode: 0o755 },
+  );
+  const b = await x.cd.ctr([
+    'run',
+    '--rm',
+    ...RT,
+    '--log-uri',
+    `binary://${logger}?tag`,
+    BUSYBOX_IMAGE,
+    'w-logbin',
+    'sh',
+    '-c',
+    'echo to-binary; echo err-binary >&2',
+  ]);
+  assert.equal(b.code, 0, b.stderr);
+  await until(async () => (await readFile(`${sink}.tag.err`, 'utf8').catch(() => '')) === 'err-binary\n');
+  assert.equal(await readFile(`${sink}.tag.out`, 'utf8'), 'to-binary\n');
+});

@@ -215,7 +215,7 @@ export class Evaluator implements WithState {
   /** Calls k(key, value) for each member of a collection; stops when k returns true. */
   members(c: Value, k: (key: Value, val: Value) => boolean): boolean {
     if (Array.isArray(c)) {
-      for (let i = 0; i < c.length; i++) if (k(BigInt(i), c[i]!)) return true;
+      for (let i = 0; i < c.length; i++) if (k(index(i), c[i]!)) return true;
     } else if (c instanceof ObjectV) {
       for (const [key, val] of c.entries()) if (k(key, val)) return true;
     } else if (c instanceof SetV) {
@@ -430,11 +430,33 @@ export class Evaluator implements WithState {
       return c === undefined ? false : this.walk(c, path, i + 1, f, k);
     }
     if (seg.t === 'var' && seg.slot >= 0 && f[seg.slot] === undefined) {
+      // Iterate directly (the hottest loop of Kata policies): bind, descend, unbind.
       const slot = seg.slot;
-      return this.members(v, (key, val) => {
-        this.tick();
-        return this.bind(f, slot, key, () => this.walk(val, path, i + 1, f, k));
-      });
+      const next = i + 1;
+      try {
+        if (Array.isArray(v)) {
+          for (let j = 0; j < v.length; j++) {
+            this.tick();
+            f[slot] = index(j);
+            if (this.walk(v[j]!, path, next, f, k)) return true;
+          }
+        } else if (v instanceof ObjectV) {
+          for (const [key, val] of v.entries()) {
+            this.tick();
+            f[slot] = key;
+            if (this.walk(val, path, next, f, k)) return true;
+          }
+        } else if (v instanceof SetV) {
+          for (const m of v.values()) {
+            this.tick();
+            f[slot] = m;
+            if (this.walk(m, path, next, f, k)) return true;
+          }
+        }
+        return false;
+      } finally {
+        f[slot] = undefined;
+      }
     }
     if (this.hasUnbound(seg, f)) {
       return this.members(v, (key, val) => this.unify(seg, key, f, () => this.walk(val, path, i + 1, f, k)));
@@ -571,3 +593,10 @@ interface CallInfo {
 }
 
 const callInfos = new WeakMap<Term, CallInfo>();
+
+const SMALL_INDEXES: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+/** An array index as a Rego number, without allocating for the common small ones. */
+function index(i: number): bigint {
+  return i < 1024 ? SMALL_INDEXES[i]! : BigInt(i);
+}

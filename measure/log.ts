@@ -1,4 +1,5 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { extendValue, hex } from './alg.js';
 import { MeasureError } from './errors.js';
 import { canonicalize, type JsonValue } from './jcs.js';
@@ -81,6 +82,7 @@ export class MeasurementLog {
 
   /** Opens (creating when absent) a log: takes the lock, recovers, checks log against register. */
   static async open(opts: LogOptions): Promise<MeasurementLog> {
+    await mkdir(dirname(opts.path), { recursive: true }).catch(() => undefined);
     const lock = await LogLock.acquire(opts.lockPath ?? `${opts.path}.lock`);
     let fh: FileHandle | undefined;
     let wal: FileHandle | undefined;
@@ -229,6 +231,7 @@ export class MeasurementLog {
 
 async function openRw(path: string): Promise<FileHandle> {
   try {
+    await mkdir(dirname(path), { recursive: true });
     const fh = await open(path, 'a+');
     await fh.close();
     return await open(path, 'r+');

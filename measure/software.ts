@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { extendValue, type HashAlg } from './alg.js';
 import { MeasureError } from './errors.js';
 import { initialValueFor, type Register } from './register.js';
@@ -34,6 +35,7 @@ export class SoftwareRegister implements Register {
   static async open(spec: string, path: string, alg: HashAlg, mrIndex: number): Promise<SoftwareRegister> {
     let fh: FileHandle;
     try {
+      await mkdir(dirname(path), { recursive: true });
       fh = await open(path, 'a+');
       await fh.close();
       fh = await open(path, 'r+');

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listMounts, UmountFlags, unmount } from '../integration/index.js';
-import { dialUnixAgent } from './drivers/dial.js';
-import { localLayout, siblingBinary } from './drivers/local.js';
+import { listMounts, startRuncAgent, UmountFlags, unmount } from '../integration/index.js';
+import { localLayout } from './drivers/local.js';
 import { PodDir, type PodRecord, pidAlive } from './state/pod-state.js';
 import { timestamp } from './task/process.js';
 import { unmountAll, unshare } from './task/rootfs.js';
@@ -11,9 +9,6 @@ import { encodeMessage } from './wire/codec.js';
 
 /** Exit status reported for a container whose shim died under it (killed: 128 + SIGKILL). */
 export const DEAD_SHIM_EXIT_STATUS = 137;
-
-/** How long the clean-up agent gets to come up and destroy the sandbox. */
-const CLEANUP_AGENT_TIMEOUT_MS = 10_000;
 
 async function findPod(runDir: string, id: string): Promise<PodDir | undefined> {
   const pods = await readdir(join(runDir, 'pods')).catch(() => [] as string[]);
@@ -51,31 +46,22 @@ async function unmountUnder(dir: string): Promise<void> {
 
 /**
  * Destroys a local sandbox whose worker is gone: its helpers are killed, then a fresh
- * ward-runc-agent on the same root accepts DestroySandbox and removes what the old one left.
+ * ward-runc-agent on the same root destroys what the old one left.
  */
 async function destroyOrphanedSandbox(pod: PodDir, rec: PodRecord): Promise<void> {
   kill(rec.driver['proxy'], 'SIGKILL');
   kill(rec.driver['agent'], 'SIGKILL');
   if (rec.driver['kind'] !== 'local') return;
+  // A fresh agent on the same root takes over the sandbox the dead worker's agent left and
+  // destroys it (runc containers killed and removed, mounts gone). It runs in this process, so
+  // the clean-up costs no second Node start.
   const layout = localLayout(pod.sandboxDir);
   const sock = join(pod.sandboxDir, 'cleanup.sock');
-  await rm(sock, { force: true });
-  const agent = spawn(
-    siblingBinary('ward-runc-agent'),
-    ['--listen', `unix://${sock}`, '--root', layout.root],
-    {
-      stdio: 'ignore',
-    },
-  );
-  agent.on('error', () => undefined);
   try {
-    const client = await dialUnixAgent(sock, CLEANUP_AGENT_TIMEOUT_MS, CLEANUP_AGENT_TIMEOUT_MS);
-    await client.call('DestroySandbox', {}).catch(() => undefined);
-    client.close();
+    const agent = await startRuncAgent({ listen: `unix://${sock}`, root: layout.root });
+    await agent.stop();
   } catch {
     // The agent could not help; the mounts below are still removed.
-  } finally {
-    agent.kill('SIGKILL');
   }
   await unmountUnder(pod.sandboxDir);
 }

@@ -33,7 +33,8 @@ export interface KataDecision {
  */
 export class KataPolicy {
   private engine!: Engine;
-  private pstate: Value = new ObjectV();
+  /** The engine's whole data document: `{"pstate": …}` plus anything a patch added. */
+  private dataDoc: ObjectV = ObjectV.from([['pstate', new ObjectV()]]);
   private allowFailures = false;
   private source = '';
 
@@ -49,9 +50,9 @@ export class KataPolicy {
     return this.source;
   }
 
-  /** The current `data.pstate`. */
+  /** The current `data.pstate` (null if a patch removed it). */
   get state(): Value {
-    return this.pstate;
+    return this.dataDoc.getStr('pstate') ?? null;
   }
 
   /** True when the policy sets AllowRequestsFailingPolicy. */
@@ -61,17 +62,21 @@ export class KataPolicy {
 
   /** Replaces the state (for a CLI that persists it between runs). */
   setState(state: Value): void {
-    this.pstate = state;
-    this.engine.setData(ObjectV.from([['pstate', state]]));
+    this.dataDoc = ObjectV.from([['pstate', state]]);
+    this.engine.setData(this.dataDoc);
   }
 
-  private load(source: string): void {
+  /** Installs a policy (null: none, every request then fails) with a fresh state. */
+  private load(source: string | null): void {
     const engine = new Engine({ v0Compatible: true, ...this.opts });
-    engine.addPolicy(this.opts.file ?? 'policy.rego', source);
-    engine.compile();
+    if (source !== null) {
+      engine.addPolicy(this.opts.file ?? 'policy.rego', source);
+      engine.compile();
+    }
     this.engine = engine;
-    this.source = source;
+    this.source = source ?? '';
     this.setState(new ObjectV());
+    this.allowFailures = false;
     let allow = false;
     try {
       allow = engine.evalRule(`data.${KATA_PACKAGE}.${ALLOW_FAILURES_RULE}`).value === true;
@@ -99,7 +104,7 @@ export class KataPolicy {
     // Prints and messages are formatted on first read: allowed requests rarely need them.
     const make = (allowed: boolean, ops: Value | null, error?: PolicyError): KataDecision => {
       const lines = (): readonly string[] => printsOf();
-      const state = this.pstate;
+      const state = this.state;
       return {
         request,
         allowed,
@@ -126,37 +131,32 @@ export class KataPolicy {
         null,
       );
     }
+    // As the kata-agent: an undefined result or `false` is forgiven by AllowRequestsFailingPolicy;
+    // an evaluation error, a malformed result or a failing patch is not.
+    const fail = (msg: string): KataDecision => make(false, null, new PolicyError('kata_policy_error', msg));
     try {
       this.engine.setInput(input);
       const r = this.engine.evalQuery(`data.${KATA_PACKAGE}.${request}`);
       printsOf = () => r.prints;
       const value = r.rows.length === 1 ? r.rows[0]!.expressions[0]?.value : undefined;
       if (value === undefined) {
-        return deny(new PolicyError('kata_policy_error', `policy check: no result for ${request}`), null);
+        if (this.allowFailures) return make(true, null);
+        return fail(`policy check: unexpected eval_query result len ${r.rows.length}`);
       }
-      if (typeof value === 'boolean') {
-        return value ? make(true, null) : deny(undefined, null);
-      }
-      if (!(value instanceof ObjectV)) {
-        return deny(new PolicyError('kata_policy_error', 'policy check: unexpected result type'), null);
-      }
-      let allowed = false;
-      let ops: Value | null = null;
-      for (const [k, v] of value.entries()) {
-        if (k === 'allowed' && typeof v === 'boolean') allowed = v;
-        else if (k === 'ops') ops = v;
-        else
-          return deny(
-            new PolicyError('kata_policy_error', `policy check: unexpected key ${String(k)}`),
-            null,
-          );
-      }
+      if (typeof value === 'boolean') return value ? make(true, null) : deny(undefined, null);
+      if (!(value instanceof ObjectV)) return fail('policy check: unexpected eval_query result type');
+      // The agent reads {allowed, ops?} (other keys are ignored); allowed must be a boolean.
+      const allowed = value.getStr('allowed');
+      if (typeof allowed !== 'boolean') return fail('policy check: result has no boolean "allowed"');
+      const rawOps = value.getStr('ops');
+      const ops = rawOps === undefined || rawOps === null ? null : rawOps;
       if (!allowed) return deny(undefined, ops);
       if (ops !== null) {
-        const next = applyJsonPatch(ObjectV.from([['pstate', this.pstate]]), ops);
-        const st = next instanceof ObjectV ? next.getStr('pstate') : undefined;
-        if (st === undefined) throw new PolicyError('kata_policy_error', 'json patch removed data.pstate');
-        this.setState(st);
+        const next = applyJsonPatch(this.dataDoc, ops);
+        if (!(next instanceof ObjectV))
+          throw new PolicyError('kata_policy_error', 'json patch: data must stay an object');
+        this.engine.setData(next);
+        this.dataDoc = next;
       }
       return make(true, ops);
     } catch (err) {
@@ -166,13 +166,13 @@ export class KataPolicy {
           : new PolicyError('kata_policy_error', (err as Error).message ?? String(err), undefined, {
               cause: err,
             });
-      return deny(e, null);
+      return make(false, null, e);
     }
   }
 
   /**
    * SetPolicyRequest: decided by the current policy; when allowed, the new policy replaces it and
-   * the state is reset. A new policy that fails to compile leaves the old one in force.
+   * the state is reset. A new policy that fails to compile leaves no policy (everything denied).
    */
   setPolicy(input: Value, newPolicy: string): KataDecision {
     const d = this.decide(SET_POLICY_REQUEST, input);
@@ -180,9 +180,18 @@ export class KataPolicy {
     try {
       this.load(newPolicy);
     } catch (err) {
+      // As the kata-agent, which builds the new engine before adding the policy: a policy that
+      // does not compile leaves an empty engine, so every later request is denied.
+      this.load(null);
       const e = err instanceof PolicyError ? err : new PolicyError('kata_policy_error', String(err));
-      return { ...d, allowed: false, message: `${SET_POLICY_REQUEST}: ${e.message}`, error: e };
+      return {
+        ...d,
+        allowed: false,
+        message: `${SET_POLICY_REQUEST}: ${e.message}`,
+        error: e,
+        state: this.state,
+      };
     }
-    return { ...d, state: this.pstate };
+    return { ...d, state: this.state };
   }
 }

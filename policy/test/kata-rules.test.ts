@@ -85,6 +85,7 @@ test('Kata semantics: ops are applied to data.pstate; a failing patch leaves it 
   assert.equal(toJson(kp.state), '{"c1":1}');
   const bad = kp.decide('BadPatchRequest', new ObjectV());
   assert.equal(bad.allowed, false);
+  assert.match(bad.message, /^BadPatchRequest: /);
   assert.equal(bad.error?.code, 'kata_policy_error');
   assert.equal(toJson(kp.state), '{"c1":1}');
 });
@@ -124,11 +125,29 @@ test('Kata semantics: SetPolicyRequest is decided by the old policy, then replac
   assert.equal(kp.policy, next);
 });
 
-test('Kata semantics: a new policy that does not compile leaves the old one in force', () => {
+test('Kata semantics: a new policy that does not compile leaves no policy, so everything is denied', () => {
   const kp = new KataPolicy(STATEFUL);
   const d = kp.setPolicy(new ObjectV(), 'package agent_policy\nx := ');
   assert.equal(d.allowed, false);
-  assert.equal(kp.policy, STATEFUL);
+  assert.equal(d.error?.code, 'rego_parse_error');
+  assert.equal(kp.policy, '');
+  assert.equal(kp.decide('CreateContainerRequest', parseJson('{"container_id":"c1"}')).allowed, false);
+});
+
+test('Kata semantics: result objects as the agent reads them', () => {
+  const kp = new KataPolicy(`package agent_policy
+AllowRequestsFailingPolicy := true
+ExtraKeyRequest := {"allowed": true, "note": "ignored"}
+NoAllowedRequest := {"ops": []}
+PatchRootRequest := {"allowed": true, "ops": [{"op": "add", "path": "/other", "value": 1}]}
+`);
+  assert.equal(kp.decide('ExtraKeyRequest', new ObjectV()).allowed, true);
+  // A malformed result is an error, which AllowRequestsFailingPolicy does not forgive.
+  assert.equal(kp.decide('NoAllowedRequest', new ObjectV()).allowed, false);
+  // An undefined result is forgiven.
+  assert.equal(kp.decide('UnknownRequest', new ObjectV()).allowed, true);
+  assert.equal(kp.decide('PatchRootRequest', new ObjectV()).allowed, true);
+  assert.equal(toJson(kp.state), '{}');
 });
 
 test('Kata default policies from the kata repository load and decide', (t) => {

@@ -396,3 +396,35 @@ test('log URIs: file:// appends the output to a file, binary:// hands it to a lo
   await until(async () => (await readFile(`${sink}.tag.err`, 'utf8').catch(() => '')) === 'err-binary\n');
   assert.equal(await readFile(`${sink}.tag.out`, 'utf8'), 'to-binary\n');
 });
+
+test('an OOM kill inside the sandbox reaches containerd as /tasks/oom, the task exits 137', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const ev = x.cd.spawnCtr(['events']);
+  let seen = '';
+  ev.stdout?.on('data', (b: Buffer) => (seen += b.toString()));
+  await new Promise((r) => setTimeout(r, 300));
+  const id = 'w-oom';
+  const limit = String(16 * 1024 * 1024);
+  await x.cd.ctrOk([
+    'run',
+    '-d',
+    ...RT,
+    '--memory-limit',
+    limit,
+    BUSYBOX_IMAGE,
+    id,
+    'sh',
+    '-c',
+    'x=a; while :; do x="$x$x"; done',
+  ]);
+  // The agent polls the memory cgroup's OOM counter, so the event may follow the exit.
+  await until(async () => seen.includes('/tasks/oom') && seen.includes(`"${id}"`), 20_000).catch(
+    () => undefined,
+  );
+  ev.kill();
+  assert.match(seen, /\/tasks\/exit [^\n]*"container_id":"w-oom"[^\n]*"exit_status":137/);
+  assert.match(seen, /\/tasks\/oom \{"container_id":"w-oom"\}/);
+  await x.cd.ctrOk(['tasks', 'delete', id]);
+  await x.cd.ctrOk(['containers', 'delete', id]);
+});

@@ -5,6 +5,10 @@ export function formatPrintValue(v: Value): string {
   return typeof v === 'string' ? v : regoText(v);
 }
 
+// Values are immutable and Kata policies print the same documents (the whole request, policy
+// containers) many times per decision: remember each composite's text.
+const texts = new WeakMap<object, string>();
+
 /** Rego literal syntax of a value (`{"a": 1}`, `{1, 2}`, `set()`), as OPA prints terms. */
 export function regoText(v: Value): string {
   if (v === null) return 'null';
@@ -17,11 +21,17 @@ export function regoText(v: Value): string {
       return JSON.stringify(v);
   }
   if (v instanceof Dec) return formatNumber(v);
-  if (Array.isArray(v)) return `[${v.map(regoText).join(', ')}]`;
-  if (v instanceof SetV) return v.size === 0 ? 'set()' : `{${v.values().map(regoText).join(', ')}}`;
-  const o = v as ObjectV;
-  return `{${o
-    .entries()
-    .map(([k, x]) => `${regoText(k)}: ${regoText(x)}`)
-    .join(', ')}}`;
+  const hit = texts.get(v);
+  if (hit !== undefined) return hit;
+  let text: string;
+  if (Array.isArray(v)) text = `[${v.map(regoText).join(', ')}]`;
+  else if (v instanceof SetV) text = v.size === 0 ? 'set()' : `{${v.values().map(regoText).join(', ')}}`;
+  else {
+    text = `{${(v as ObjectV)
+      .entries()
+      .map(([k, x]) => `${regoText(k)}: ${regoText(x)}`)
+      .join(', ')}}`;
+  }
+  texts.set(v, text);
+  return text;
 }

@@ -23,6 +23,7 @@ export const CRI_METHODS = [
   'StopContainer',
   'RemoveContainer',
   'ContainerStatus',
+  'UpdateContainerResources',
   'ExecSync',
 ] as const;
 

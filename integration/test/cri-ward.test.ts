@@ -87,6 +87,21 @@ test('CRI: a host-network pod with handler ward runs, execs and is torn down', a
   assert.equal(Buffer.from(exec['stderr'] as Uint8Array).toString(), 'err\n');
   assert.equal(exec['exit_code'], 4);
 
+  // UpdateContainerResources → containerd → the shim's Update → the agent's UpdateContainer.
+  const limit = 64 * 1024 * 1024;
+  await c.call('UpdateContainerResources', { container_id: ctrId, linux: { memory_limit_in_bytes: limit } });
+  const mem = await c.call('ExecSync', {
+    container_id: ctrId,
+    cmd: ['cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'],
+    timeout: 30,
+  });
+  assert.equal(
+    Buffer.from(mem['stdout'] as Uint8Array)
+      .toString()
+      .trim(),
+    String(limit),
+  );
+
   const status = await c.call('ContainerStatus', { container_id: ctrId });
   const st = status['status'] as Record<string, unknown>;
   assert.equal(st['state'], CONTAINER_RUNNING);

@@ -389,9 +389,36 @@ export class Evaluator implements WithState {
     }
     if (i === items.length) return k(acc.slice());
     const at = i;
-    return this.evalTerm(items[at]!, f, (v) => {
+    const first = items[at]!;
+    if (first.t === 'var' && first.slot >= 0) {
+      // An unbound variable operand (`x == input.xs[x]`): evaluate the others first, they bind it.
+      const order: number[] = [];
+      const later: number[] = [];
+      for (let j = at; j < items.length; j++) {
+        const t = items[j]!;
+        (t.t === 'var' && t.slot >= 0 && f[t.slot] === undefined ? later : order).push(j);
+      }
+      return this.evalInOrder(items, [...order, ...later], 0, acc, f, k);
+    }
+    return this.evalTerm(first, f, (v) => {
       acc[at] = v;
       return this.evalItems(items, at + 1, acc, f, k);
+    });
+  }
+
+  private evalInOrder(
+    items: readonly Term[],
+    order: readonly number[],
+    n: number,
+    acc: Value[],
+    f: Frame,
+    k: (xs: Value[]) => boolean,
+  ): boolean {
+    if (n === order.length) return k(acc.slice());
+    const j = order[n]!;
+    return this.evalTerm(items[j]!, f, (v) => {
+      acc[j] = v;
+      return this.evalInOrder(items, order, n + 1, acc, f, k);
     });
   }
 

@@ -24,9 +24,17 @@ export function inputs(t: Term, out: number[]): void {
         inputs(v, out);
       }
       return;
-    case 'call':
-      for (const a of t.args) inputs(a, out);
+    case 'call': {
+      // A variable operand may be bound by another operand's ref (`x == input.xs[x]`).
+      const ins: number[] = [];
+      for (const a of t.args) inputs(a, ins);
+      const bound = new Set<number>();
+      for (const a of t.args) {
+        if (a.t === 'ref') for (const p of a.path) if (p.t === 'var' && p.slot >= 0) bound.add(p.slot);
+      }
+      for (const s of ins) if (!bound.has(s)) out.push(s);
       return;
+    }
     case 'acomp':
     case 'scomp':
     case 'ocomp':

@@ -10,4 +10,7 @@ if [ -z "$files" ]; then
   exit 1
 fi
 # shellcheck disable=SC2086
-exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec $files
+# A hung test must fail, not eat CI's budget: every test gets TEST_TIMEOUT_MS (a guard against
+# hangs, not a performance assertion), and the runner exits even if a test leaks a handle.
+exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_TIMEOUT_MS:-600000}" \
+  --test-force-exit --test-reporter=spec $files

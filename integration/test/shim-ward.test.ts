@@ -137,6 +137,10 @@ test('ls, ps, pause, resume, exec with stdin, kill and delete of a detached task
   assert.equal(ex.stdout, 'PIPED STDIN\n');
   const ex3 = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'e2', id, 'sh', '-c', 'exit 5']);
   assert.equal(ex3.code, 5);
+  // Stats: the agent's cgroup figures as cgroups v1 Metrics, which ctr decodes.
+  const metrics = await x.cd.ctrOk(['tasks', 'metrics', id]);
+  assert.match(metrics, /memory\.usage_in_bytes\s+[1-9]\d*/);
+  assert.match(metrics, /pids\.current\s+[1-9]/);
   const cp = await x.cd.ctr(['tasks', 'checkpoint', id]);
   assert.notEqual(cp.code, 0);
   assert.match(cp.stderr, /not supported by Ward/);

@@ -24,6 +24,13 @@ export interface WardConfig {
       readonly policy: string;
       /** ward-agent-proxy executable; empty: the one beside the shim. */
       readonly proxy_binary: string;
+      /**
+       * Per-pod measurement logs and software registers of the proxy, in `<dir>/<pod>/`. They
+       * outlive the pod: a verifier replays them afterwards.
+       */
+      readonly measure_dir: string;
+      /** Identity store the proxy records containers in (read by ward-spire-plugin). */
+      readonly identity_dir: string;
     };
     readonly remote: {
       /** Agent address: vsock://CID:PORT, hvsock:///path:PORT, unix:///path or tcp://host:port. */
@@ -55,6 +62,8 @@ export const DEFAULT_CONFIG: WardConfig = {
       runc: '',
       policy: '',
       proxy_binary: '',
+      measure_dir: '/var/lib/ward/pods',
+      identity_dir: '/var/lib/ward/identity',
     },
     remote: { address: '' },
   },
@@ -110,6 +119,8 @@ export const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
   'sandbox.local.runc': absPathOrEmpty,
   'sandbox.local.policy': absPathOrEmpty,
   'sandbox.local.proxy_binary': absPathOrEmpty,
+  'sandbox.local.measure_dir': absPath,
+  'sandbox.local.identity_dir': absPath,
   'sandbox.remote.address': address,
   'agent.dial_timeout_ms': intIn(100, 600_000),
   'agent.request_timeout_ms': intIn(100, 3_600_000),

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { HybridVsockMuxer } from '../../proto/index.js';
@@ -88,6 +88,7 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
 export class LocalDriver implements SandboxDriver {
   readonly kind = 'local' as const;
   readonly layout: LocalLayout;
+  private readonly sandboxDir: string;
   private readonly cfg: WardConfig;
   private readonly log: Logger;
   private readonly startInProcess: InProcessAgentStarter;
@@ -107,6 +108,7 @@ export class LocalDriver implements SandboxDriver {
     onPids: (pids: Record<string, number>) => Promise<void>;
   }) {
     this.cfg = opts.cfg;
+    this.sandboxDir = opts.sandboxDir;
     this.layout = localLayout(opts.sandboxDir);
     this.log = opts.log;
     this.startInProcess = opts.startInProcess;
@@ -138,16 +140,21 @@ export class LocalDriver implements SandboxDriver {
     }
     let target = this.layout.agentSocket;
     if (local.policy) {
-      // Hook for ward-agent-proxy (its own issue): policy and measurement in front of the agent.
+      // ward-agent-proxy in front of the agent: policy and measurement, one log per pod.
       await rm(this.layout.proxySocket, { force: true });
+      const measureDir = join(local.measure_dir, basename(this.sandboxDir));
+      await mkdir(measureDir, { recursive: true, mode: 0o700 });
       const bin = local.proxy_binary || siblingBinary('ward-agent-proxy');
-      this.proxyProc = spawn(
-        bin,
-        ['--listen', `unix://${this.layout.proxySocket}`, '--agent', listen, '--policy', local.policy],
-        {
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      );
+      const args = [
+        ...['--listen', `unix://${this.layout.proxySocket}`, '--agent', listen, '--policy', local.policy],
+        ...['--log', join(measureDir, 'measurement.log'), '--register', `software:${join(measureDir, 'register')}`],
+        ...['--identity-dir', local.identity_dir],
+      ];
+      this.proxyProc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      // The proxy's refusal to start (bad policy, unrecoverable log) is one line: keep it visible.
+      this.proxyProc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) if (line.trim() !== '') this.log.warn({ proxy: line.trim() }, 'ward-agent-proxy');
+      });
       this.proxyProc.on('error', (err) =>
         this.log.error({ err: err.message }, 'ward-agent-proxy failed to start'),
       );

@@ -1,15 +1,10 @@
 import type { Logger } from 'pino';
 import type { AgentClient, SandboxDriver, SandboxHandle } from '../drivers/types.js';
 import { ShimError } from '../errors.js';
+import { agentStatsToMetrics } from '../translate/metrics.js';
 import { createSandboxRequest, destroySandboxRequest } from '../translate/sandbox.js';
 import type { EventSink } from './events.js';
 import { TOPIC } from './events.js';
-
-/** Type URL under which Stats returns the agent's StatsContainerResponse. */
-export const AGENT_STATS_TYPE = 'grpc.StatsContainerResponse';
-
-/** Encodes an agent message for Stats' Any. */
-export type StatsEncoder = (msg: Record<string, unknown>) => Uint8Array;
 
 /**
  * The pod's sandbox as the task service sees it: started with the first container
@@ -22,7 +17,6 @@ export class SandboxSession {
   private readonly driver: SandboxDriver;
   private readonly events: EventSink;
   private readonly log: Logger;
-  private readonly encodeStats: StatsEncoder;
   private handle: SandboxHandle | undefined;
   private starting: Promise<SandboxHandle> | undefined;
   private stopped = false;
@@ -33,14 +27,12 @@ export class SandboxSession {
     driver: SandboxDriver;
     events: EventSink;
     log: Logger;
-    encodeStats: StatsEncoder;
   }) {
     this.namespace = opts.namespace;
     this.sandboxId = opts.sandboxId;
     this.driver = opts.driver;
     this.events = opts.events;
     this.log = opts.log;
-    this.encodeStats = opts.encodeStats;
   }
 
   /** The running sandbox's agent; FailedPrecondition before the first Create. */
@@ -100,10 +92,10 @@ export class SandboxSession {
     this.log.info({ sandbox: this.sandboxId }, 'sandbox destroyed');
   }
 
-  /** The agent's container stats as an Any (Kata's agent figures, not cgroups.Metrics). */
+  /** The agent's container stats as cgroups v1 Metrics in an Any, as the Kata runtime reports them. */
   async stats(containerId: string): Promise<{ type_url: string; value: Uint8Array }> {
     const r = await this.agent().call('StatsContainer', { container_id: containerId });
-    return { type_url: AGENT_STATS_TYPE, value: this.encodeStats(r) };
+    return agentStatsToMetrics(r);
   }
 
   /** Stops everything (worker shutdown). */

@@ -101,14 +101,12 @@ export async function servePod(
           },
         });
   const events = new TtrpcEventPublisher(req.ttrpcAddress, req.namespace, log);
-  const statsType = messageType('grpc.StatsContainerResponse') as protobuf.Type;
   const session = new SandboxSession({
     namespace: req.namespace,
     sandboxId: req.group,
     driver,
     events,
     log,
-    encodeStats: (m) => encodeMessage(statsType.fullName.slice(1), m),
   });
   const ttrpc = new Server();
   const service: TaskService = new TaskService({

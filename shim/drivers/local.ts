@@ -147,13 +147,19 @@ export class LocalDriver implements SandboxDriver {
       const bin = local.proxy_binary || siblingBinary('ward-agent-proxy');
       const args = [
         ...['--listen', `unix://${this.layout.proxySocket}`, '--agent', listen, '--policy', local.policy],
-        ...['--log', join(measureDir, 'measurement.log'), '--register', `software:${join(measureDir, 'register')}`],
+        ...[
+          '--log',
+          join(measureDir, 'measurement.log'),
+          '--register',
+          `software:${join(measureDir, 'register')}`,
+        ],
         ...['--identity-dir', local.identity_dir],
       ];
       this.proxyProc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       // The proxy's refusal to start (bad policy, unrecoverable log) is one line: keep it visible.
       this.proxyProc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-        for (const line of chunk.split('\n')) if (line.trim() !== '') this.log.warn({ proxy: line.trim() }, 'ward-agent-proxy');
+        for (const line of chunk.split('\n'))
+          if (line.trim() !== '') this.log.warn({ proxy: line.trim() }, 'ward-agent-proxy');
       });
       this.proxyProc.on('error', (err) =>
         this.log.error({ err: err.message }, 'ward-agent-proxy failed to start'),

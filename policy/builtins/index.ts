@@ -12,6 +12,7 @@ import { registerJson } from './json.js';
 import { registerNet } from './net.js';
 import { registerNumbers } from './numbers.js';
 import { registerObjects } from './objects.js';
+import { registerProviders } from './providers.js';
 import { registerRegex } from './regex.js';
 import { BuiltinRegistry } from './registry.js';
 import { registerSemver } from './semver.js';
@@ -56,6 +57,7 @@ export const FAMILIES: readonly ((r: BuiltinRegistry) => void)[] = [
   registerUnits,
   registerBits,
   registerGraph,
+  registerProviders,
 ];
 
 let shared: BuiltinRegistry | null = null;

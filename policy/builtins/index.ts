@@ -9,6 +9,7 @@ import { registerEncoding } from './encoding.js';
 import { registerGlob } from './glob.js';
 import { registerGraph } from './graph.js';
 import { registerJson } from './json.js';
+import { registerJwt } from './jwt.js';
 import { registerNet } from './net.js';
 import { registerNumbers } from './numbers.js';
 import { registerObjects } from './objects.js';
@@ -58,6 +59,7 @@ export const FAMILIES: readonly ((r: BuiltinRegistry) => void)[] = [
   registerBits,
   registerGraph,
   registerProviders,
+  registerJwt,
 ];
 
 let shared: BuiltinRegistry | null = null;

@@ -127,6 +127,9 @@ export function registerCore(r: BuiltinRegistry): void {
     },
   });
   r.register({ name: 'trace', arity: 1, args: ['string'], impl: () => true });
+  // Inside rules the compiler gives these their value; in a bare query there is no rule.
+  r.register({ name: 'rego.metadata.rule', arity: 0, impl: () => new ObjectV() });
+  r.register({ name: 'rego.metadata.chain', arity: 0, impl: () => [] });
 }
 
 /** Longest `test.sleep` accepted. */

@@ -496,6 +496,7 @@ export class Evaluator implements WithState {
 
   /** Evaluates a call (user function, builtin or mock) with the given input operands. */
   evalCall(t: Extract<Term, { t: 'call' }>, args: readonly Term[], f: Frame, k: VCont): boolean {
+    if (t.constant !== undefined) return k(t.constant);
     const info = this.callInfo(t);
     const name = info.name;
     if (info.def !== undefined && name === 'print') return this.evalPrint(args, f, k, t.loc);

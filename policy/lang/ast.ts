@@ -1,4 +1,4 @@
-import type { Value } from '../value/index.js';
+import type { ObjectV, Value } from '../value/index.js';
 import type { Loc } from './errors.js';
 
 /** A Rego term. Variables carry a slot index once the compiler has resolved them. */
@@ -9,7 +9,15 @@ export type Term =
   | { readonly t: 'arr'; readonly items: Term[]; readonly loc: Loc }
   | { readonly t: 'set'; readonly items: Term[]; readonly loc: Loc }
   | { readonly t: 'obj'; readonly items: [Term, Term][]; readonly loc: Loc }
-  | { readonly t: 'call'; fn: Term; readonly args: Term[]; readonly loc: Loc; target?: CallTarget }
+  | {
+      readonly t: 'call';
+      fn: Term;
+      readonly args: Term[];
+      readonly loc: Loc;
+      target?: CallTarget;
+      /** Set by the compiler for calls whose value depends only on where they are written. */
+      constant?: Value;
+    }
   | { readonly t: 'acomp'; readonly head: Term; body: Body; readonly loc: Loc; free?: number[] }
   | { readonly t: 'scomp'; readonly head: Term; body: Body; readonly loc: Loc; free?: number[] }
   | {
@@ -106,6 +114,8 @@ export interface Rule {
   readonly module: Module;
   /** True when the value was written with `:=`. */
   readonly assign: boolean;
+  /** The rule's `# METADATA` annotations, if any. */
+  readonly annotations?: ObjectV;
 }
 
 /** An import: the imported ref path and its alias. */
@@ -122,4 +132,6 @@ export interface Module {
   readonly imports: Import[];
   readonly rules: Rule[];
   readonly v1: boolean;
+  /** The package's `# METADATA` annotations, if any. */
+  readonly annotations?: ObjectV;
 }

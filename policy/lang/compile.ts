@@ -1,5 +1,6 @@
 import type { BuiltinRegistry } from '../builtins/index.js';
 import type { Body, Expr, Module, Rule, Term } from './ast.js';
+import { bindMetadata } from './compile-metadata.js';
 import { allSlots, slotNames as collectSlotNames, inputs, orderBody } from './compile-order.js';
 import { checkRecursion } from './compile-recursion.js';
 import { exprTerms, resolveBody, resolveTerm } from './compile-resolve.js';
@@ -29,6 +30,7 @@ export function compileModules(modules: readonly Module[], registry: BuiltinRegi
     }
   }
   const tree = new RuleTree();
+  const compiled: Rule[] = [];
   // A package exists (as an empty object) even when it has no rules.
   for (const m of modules) tree.node(m.pkg);
   for (const m of modules) {
@@ -41,10 +43,15 @@ export function compileModules(modules: readonly Module[], registry: BuiltinRegi
       registry,
       funcArities,
     };
-    for (const r of m.rules) tree.add(compileRule(r, ctx));
+    for (const r of m.rules) {
+      const c = compileRule(r, ctx);
+      compiled.push(c);
+      tree.add(c);
+    }
   }
   tree.check();
   checkRecursion(tree);
+  bindMetadata(modules, compiled);
   return tree;
 }
 

@@ -67,6 +67,7 @@ export function lex(file: string, src: string, base: LexBase = { row: 1, col: 1 
   let row = base.row;
   let lineStart = 0;
   let nl = true;
+  let meta: string[] | null = null;
   const loc = (p: number): Loc => ({ file, row, col: p - lineStart + (row === base.row ? base.col : 1) });
   const fail = (p: number, msg: string): never => {
     throw new PolicyError('rego_parse_error', msg, loc(p));
@@ -84,14 +85,21 @@ export function lex(file: string, src: string, base: LexBase = { row: 1, col: 1 
       continue;
     }
     if (c === '#') {
+      const start = i;
       while (i < src.length && src[i] !== '\n') i++;
+      const text = src.slice(start + 1, i);
+      if (text.trim() === 'METADATA' && nl) meta = [];
+      else if (meta !== null) meta.push(text.startsWith(' ') ? text.slice(1) : text);
       continue;
     }
     const start = i;
     if (IDENT_START.test(c)) {
       let j = i + 1;
       while (j < src.length && IDENT_REST.test(src[j]!)) j++;
-      out.push({ kind: 'ident', text: src.slice(i, j), loc: loc(i), nl, pos: i, end: j });
+      const tok: Token = { kind: 'ident', text: src.slice(i, j), loc: loc(i), nl, pos: i, end: j };
+      // A `# METADATA` comment block belongs to the package or rule that follows it.
+      out.push(meta === null ? tok : { ...tok, meta: meta.join('\n') });
+      meta = null;
       i = j;
     } else if (c >= '0' && c <= '9') {
       NUMBER.lastIndex = i;

@@ -1,3 +1,4 @@
+import { parseAnnotations } from './annotations.js';
 import type { Body, Import, Module, Rule, Term } from './ast.js';
 import { checkSourceLimits, DEFAULT_SOURCE_LIMITS, lex, type SourceLimits } from './lexer.js';
 import { ExprParser, mkVar } from './parser-expr.js';
@@ -50,12 +51,22 @@ class ModuleParser extends ExprParser {
   }
 
   module(): Module {
+    const pkgTok = this.peek();
     this.expect('package');
     const pkgTerm = this.parseTerm();
     const pkg = refToPath(pkgTerm);
     if (pkg === null) this.fail('package must be a simple reference', this.toks[this.i - 1]);
     const imports: Import[] = [];
-    this.mod = { file: this.file, pkg: pkg!, imports, rules: [], v1: this.v1 };
+    this.mod = {
+      file: this.file,
+      pkg: pkg!,
+      imports,
+      rules: [],
+      v1: this.v1,
+      ...(pkgTok.meta === undefined
+        ? {}
+        : { annotations: parseAnnotations(pkgTok.meta, 'package', pkgTok.loc) }),
+    };
     while (this.is('import')) {
       const t = this.next();
       const path = this.parseTerm();
@@ -130,6 +141,7 @@ class ModuleParser extends ExprParser {
       slots: 0,
       module: this.mod,
       assign,
+      ...(start.meta === undefined ? {} : { annotations: parseAnnotations(start.meta, 'rule', start.loc) }),
     };
     if (this.isKeyword('else')) (rule as { elseRule: Rule | null }).elseRule = this.elseChain(rule);
     return rule;

@@ -16,6 +16,8 @@ export interface Token {
   readonly end: number;
   /** True for raw (backquoted) strings. */
   readonly raw?: boolean;
+  /** The YAML of a `# METADATA` comment block written just before this token. */
+  readonly meta?: string;
   /** For template strings (`$"a {x} b"`): literal text and embedded expression sources. */
   readonly parts?: readonly TemplatePart[];
 }

@@ -209,7 +209,7 @@ test('a missing stdout fifo: Create answers InvalidArgument naming it; Shutdown 
   // The worker closes the pod (and returns to the warm pool, or exits when the pool is full).
   assert.ok(await until(async () => !existsSync(sock)), 'socket removed');
   assert.ok(workerPid > 0);
-  assert.equal(await podCount(x), 0);
+  assert.ok(await until(async () => (await podCount(x)) === 0), 'pod state removed');
   const mounts = await readFile('/proc/self/mountinfo', 'utf8');
   assert.equal(mounts.includes(bundle), false);
 });

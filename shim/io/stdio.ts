@@ -29,20 +29,19 @@ export interface OpenedStdio {
   close(): void;
 }
 
-async function openFifo(path: string, which: string): Promise<Socket> {
+/** Fails with InvalidArgument naming the stream unless `path` is an existing fifo. */
+async function checkFifo(path: string, which: string): Promise<void> {
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new ShimError(
-      `${which} ${path}: ${err.code === 'ENOENT' ? 'no such fifo' : err.message}`,
-      'ERR_SHIM_INVALID',
-      {
-        cause: err,
-      },
-    );
+    const why = err.code === 'ENOENT' ? 'no such fifo' : err.message;
+    throw new ShimError(`${which} ${path}: ${why}`, 'ERR_SHIM_INVALID', { cause: err });
   });
   if (!st.isFIFO()) throw new ShimError(`${which} ${path}: not a fifo`, 'ERR_SHIM_INVALID');
+}
+
+async function openFifo(path: string, which: string): Promise<Socket> {
+  await checkFifo(path, which);
   // Read-write and non-blocking: the open never waits for the reader, and the reader sees EOF
-  // when the shim closes its end.
-  // A plain fd (not a FileHandle, which would close it when collected) owned by the socket.
+  // when the shim closes its end. A plain fd (a FileHandle would close it when collected).
   const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
   return new Socket({ fd, readable: false, writable: true });
 }
@@ -55,16 +54,7 @@ async function openFifo(path: string, which: string): Promise<Socket> {
  * keep the process from exiting; CloseIO covers that case.)
  */
 async function openStdinFifo(path: string): Promise<Readable> {
-  const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new ShimError(
-      `stdin ${path}: ${err.code === 'ENOENT' ? 'no such fifo' : err.message}`,
-      'ERR_SHIM_INVALID',
-      {
-        cause: err,
-      },
-    );
-  });
-  if (!st.isFIFO()) throw new ShimError(`stdin ${path}: not a fifo`, 'ERR_SHIM_INVALID');
+  await checkFifo(path, 'stdin');
   return new Socket({
     fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK),
     readable: true,

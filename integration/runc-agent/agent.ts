@@ -6,6 +6,7 @@ import { type AgentLogger, Sandbox } from './runtime/index.js';
 import { agentHandlers, healthHandlers } from './service/handlers.js';
 import { RequestRecorder } from './service/recorder.js';
 import { serviceDefinition } from './service/services.js';
+import { stopWithin } from './stop.js';
 
 /** Options of {@link startRuncAgent}. */
 export interface RuncAgentOptions {
@@ -28,8 +29,12 @@ export interface RuncAgent {
   readonly sandbox: Sandbox;
   /** Requests received. */
   readonly recorder: RequestRecorder;
-  /** Destroys the sandbox (no container, mount or process left) and stops serving. */
-  stop(): Promise<void>;
+  /**
+   * Stops serving and destroys the sandbox (no container, mount or process left), within
+   * `timeoutMs` (default AGENT_STOP_TIMEOUT_MS). Past it, what remains is force-removed and the
+   * stop rejects with DEADLINE_EXCEEDED saying what was left.
+   */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 const SILENT: AgentLogger = { info: () => undefined, warn: () => undefined };
@@ -55,6 +60,7 @@ export async function startRuncAgent(opts: RuncAgentOptions): Promise<RuncAgent>
     );
   });
   const { server: listener, address } = await listenOn(addr);
+  // No await between listenOn and serve: connections accepted meanwhile would be dropped.
   server.serve(listener);
   log.info({ address, root: opts.root }, 'ward-runc-agent listening');
   let stopped: Promise<void> | undefined;
@@ -62,16 +68,19 @@ export async function startRuncAgent(opts: RuncAgentOptions): Promise<RuncAgent>
     address,
     sandbox,
     recorder,
-    stop() {
-      stopped ??= (async () => {
-        await server.close();
-        try {
-          await sandbox.destroy();
-        } finally {
-          sandbox.close();
-          if (addr.kind === 'unix' && !addr.abstract) rmSync(addr.path, { force: true });
-        }
-      })();
+    stop(timeoutMs?: number) {
+      stopped ??= stopWithin(
+        {
+          closeServer: () => server.close(),
+          sandbox,
+          log,
+          release: () => {
+            sandbox.close();
+            if (addr.kind === 'unix' && !addr.abstract) rmSync(addr.path, { force: true });
+          },
+        },
+        timeoutMs,
+      );
       return stopped;
     },
   };

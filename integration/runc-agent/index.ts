@@ -12,3 +12,4 @@ export {
 export type { RequestRecord } from './service/recorder.js';
 export { RequestRecorder } from './service/recorder.js';
 export { toStatus } from './service/status.js';
+export { AGENT_FORCE_CLEANUP_MS, AGENT_STOP_TIMEOUT_MS } from './stop.js';

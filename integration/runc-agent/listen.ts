@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import type { Server as NetServer } from 'node:net';
 import { type Address, formatAddress, listen, parseAddress, TransportError } from '../../proto/index.js';
 import { AgentError } from './runtime/index.js';
@@ -23,13 +24,25 @@ export function parseListenAddress(addr: string): Address {
 /**
  * Listens on any Ward transport. Unix sockets get mode 0600 and accept only peers of the
  * agent's own user (SO_PEERCRED); a stale socket file is replaced.
+ *
+ * The caller must attach its 'connection' handler before yielding to the event loop: the
+ * listener accepts as soon as it is bound, and net.Server drops (leaves open, unread) a
+ * connection emitted with no handler. So nothing here may await after the bind: the mode is
+ * set synchronously rather than through listen()'s `mode` option, whose asynchronous chmod let
+ * a client that saw the socket file connect before the ttrpc server served it, and then wait
+ * forever for an answer.
  */
 export async function listenOn(a: Address): Promise<{ server: NetServer; address: string }> {
   try {
-    const server =
-      a.kind === 'unix'
-        ? await listen(a, { mode: SOCKET_MODE, peerCredentials: 'same-user' })
-        : await listen(a);
+    const server = a.kind === 'unix' ? await listen(a, { peerCredentials: 'same-user' }) : await listen(a);
+    if (a.kind === 'unix' && !a.abstract) {
+      try {
+        chmodSync(a.path, SOCKET_MODE);
+      } catch (err) {
+        server.close();
+        throw err;
+      }
+    }
     const bound = server.address();
     const resolved = a.kind === 'tcp' && typeof bound === 'object' && bound ? { ...a, port: bound.port } : a;
     return { server, address: formatAddress(resolved) };

@@ -2,6 +2,10 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startRuncAgent } from './agent.js';
 import { AGENT_ADDR_ENV } from './listen.js';
+import { AGENT_STOP_TIMEOUT_MS } from './stop.js';
+
+/** Past the stop's own bound: if even the bounded stop has not settled by then, exit anyway. */
+const STOP_BACKSTOP_MS = AGENT_STOP_TIMEOUT_MS + 2_000;
 
 const USAGE = `usage: ward-runc-agent --listen ADDR --root DIR [--record FILE] [--runc PATH] [--debug]
   ADDR  unix:///path | /path | tcp://host:port | vsock://CID:PORT | hvsock:///path:PORT
@@ -38,11 +42,18 @@ async function main(): Promise<void> {
     ...(values.runc ? { runc: values.runc } : {}),
   });
   const stop = (sig: string): void => {
-    logger.info({ signal: sig }, 'stopping: destroying the sandbox');
+    logger.info({ signal: sig, timeoutMs: AGENT_STOP_TIMEOUT_MS }, 'stopping: destroying the sandbox');
+    setTimeout(() => {
+      logger.error({ containers: agent.sandbox.containerIds }, 'stop did not settle: exiting anyway');
+      process.exit(1);
+    }, STOP_BACKSTOP_MS);
     agent.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info({}, 'stopped: nothing left');
+        process.exit(0);
+      },
       (err: unknown) => {
-        logger.error({ err: String(err) }, 'clean-up failed');
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'stop failed');
         process.exit(1);
       },
     );

@@ -2,4 +2,6 @@
 export interface AgentLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  /** Step-by-step detail (e.g. each stop step); optional, so a plain {info, warn} logger fits. */
+  debug?(obj: object, msg: string): void;
 }

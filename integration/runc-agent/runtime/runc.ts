@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError } from './errors.js';
@@ -29,6 +29,7 @@ export class Runc {
   readonly #binary: string;
   readonly #root: string;
   readonly #logDir: string;
+  readonly #running = new Set<ChildProcess>();
   #seq = 0;
 
   /** @param root runc state directory. @param logDir where per-call JSON logs go. */
@@ -74,9 +75,12 @@ export class Runc {
     return this.run(all ? ['kill', '--all', id, String(signal)] : ['kill', id, String(signal)]);
   }
 
-  /** `runc delete` (`--force` kills a running container first). */
-  delete(id: string, force = false): Promise<string> {
-    return this.run(force ? ['delete', '--force', id] : ['delete', id]);
+  /**
+   * `runc delete` (`--force` kills a running container first). With `timeoutMs`, a runc that
+   * has not answered by then is killed and the call rejects.
+   */
+  delete(id: string, force = false, timeoutMs?: number): Promise<string> {
+    return this.run(force ? ['delete', '--force', id] : ['delete', id], { capture: true }, timeoutMs);
   }
 
   /** `runc pause` (cgroup freezer). */
@@ -105,6 +109,16 @@ export class Runc {
     return (JSON.parse(out || 'null') as RuncState[] | null) ?? [];
   }
 
+  /** Number of runc invocations still running. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** SIGKILLs every runc invocation still running (a stuck clean-up being forced). */
+  killRunning(): void {
+    for (const child of this.#running) child.kill('SIGKILL');
+  }
+
   /** Ids of the containers runc has state for under its root (one directory each). */
   containerDirs(): string[] {
     try {
@@ -121,14 +135,20 @@ export class Runc {
     return parseRuncJson(await this.run(['events', '--stats', id])) as unknown as RuncStatsEvent;
   }
 
-  /** Runs `runc --root R --log L --log-format json ARGS`; resolves with stdout. */
-  run(args: readonly string[], stdio: RuncStdio = { capture: true }): Promise<string> {
+  /**
+   * Runs `runc --root R --log L --log-format json ARGS`; resolves with stdout. With `timeoutMs`,
+   * runc is SIGKILLed after that long and the call rejects at once, without waiting for its
+   * stdio to close (a descendant may hold it).
+   */
+  run(args: readonly string[], stdio: RuncStdio = { capture: true }, timeoutMs?: number): Promise<string> {
     const log = join(this.#logDir, `runc-${process.pid}-${++this.#seq}.log`);
     const full = ['--root', this.#root, '--log', log, '--log-format', 'json', ...args];
     return new Promise((resolve, reject) => {
       const child = spawn(this.#binary, full, {
         stdio: 'fds' in stdio ? [...stdio.fds] : ['ignore', 'pipe', 'pipe'],
       });
+      this.#running.add(child);
+      child.once('exit', () => this.#running.delete(child));
       let out = '';
       let err = '';
       child.stdout?.on('data', (d: Buffer) => {
@@ -137,10 +157,19 @@ export class Runc {
       child.stderr?.on('data', (d: Buffer) => {
         if (err.length < MAX_OUTPUT) err += d.toString('utf8');
       });
-      child.on('error', (e) =>
-        reject(new AgentError('INTERNAL', `cannot run ${this.#binary}: ${e.message}`, { cause: e })),
-      );
+      child.on('error', (e) => {
+        this.#running.delete(child);
+        reject(new AgentError('INTERNAL', `cannot run ${this.#binary}: ${e.message}`, { cause: e }));
+      });
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              child.kill('SIGKILL');
+              reject(new RuncError(args, 128 + 9, `no answer after ${timeoutMs} ms: killed`));
+            }, timeoutMs);
       child.on('close', (code, signal) => {
+        clearTimeout(timer);
         const detail = lastLogError(log) ?? err.trim();
         rmSync(log, { force: true });
         if (code === 0) resolve(out);

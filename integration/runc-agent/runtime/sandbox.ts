@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { mountsUnder, unmountAll } from '../../sys/index.js';
 import { containerCgroupPath, removeCgroup, sandboxCgroupPath } from './cgroups.js';
@@ -141,17 +141,21 @@ export class Sandbox {
   async destroy(): Promise<void> {
     this.#oom.close();
     const ids = [...this.#containers.keys()].reverse();
-    for (const id of ids)
+    for (const id of ids) {
+      this.#log.debug?.({ container: id }, 'destroy: removing container');
       await this.removeContainer(id, 0).catch((e) => this.#log.warn({ id, err: String(e) }, 'remove failed'));
+    }
     // Whatever runc still knows under our root (recovered or half-created) goes too. runc keeps
     // one directory per container there: reading it spares a `runc list` when nothing is left.
     for (const id of this.#runc.containerDirs()) {
+      this.#log.debug?.({ container: id }, 'destroy: runc delete --force of a leftover');
       await this.#runc
         .delete(id, true)
         .catch((e) => this.#log.warn({ id, err: String(e) }, 'runc delete failed'));
       rmSync(this.paths.bundle(id), { recursive: true, force: true });
     }
     this.#recovered.clear();
+    this.#log.debug?.({ storages: this.#storages.length }, 'destroy: storages, namespaces, mounts');
     for (const s of this.#storages.reverse()) removeStorage(s);
     this.#storages = [];
     if (this.#ns) removeSharedNamespaces(this.#ns);
@@ -259,9 +263,13 @@ export class Sandbox {
     }
     const c = this.#container(cid);
     const work = async (): Promise<void> => {
+      const debug = (step: string): void => this.#log.debug?.({ container: cid }, `remove: ${step}`);
       if (c.state === 'paused') await this.#runc.resume(cid).catch(() => undefined);
+      debug('runc kill --all 9');
       if (c.state !== 'stopped') await this.#runc.kill(cid, 9, true).catch(() => undefined);
+      debug(`waiting for pids ${c.processes.map((p) => p.pid).join(',')}`);
       await Promise.all(c.processes.map((p) => p.wait()));
+      debug('runc delete');
       await this.#runc.delete(cid, true);
       for (const p of c.processes) p.io.close();
       this.#oom.untrack(cid);
@@ -395,6 +403,55 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Last resort when {@link destroy} is stuck (the agent's bounded stop): closes every process's
+   * stdio, SIGKILLs the processes the agent knows, `runc delete --force`s whatever runc still
+   * has under the root (each runc bounded by `timeoutMs`) and unmounts what is left. Never
+   * throws; returns what is still there (see {@link leftovers}).
+   */
+  async forceCleanup(timeoutMs: number): Promise<string[]> {
+    this.#oom.close();
+    // A runc call the graceful clean-up is stuck in would otherwise outlive the agent.
+    this.#runc.killRunning();
+    for (const c of this.#containers.values()) {
+      for (const p of c.processes) {
+        p.io.close();
+        try {
+          p.signal(9);
+        } catch (e) {
+          this.#log.warn({ pid: p.pid, err: String(e) }, 'force: kill failed');
+        }
+      }
+    }
+    const ids = new Set([...this.#containers.keys(), ...this.#recovered, ...this.#runc.containerDirs()]);
+    await Promise.all(
+      [...ids].map((id) =>
+        this.#runc
+          .delete(id, true, timeoutMs)
+          .catch((e) => this.#log.warn({ id, err: String(e) }, 'force: runc delete failed')),
+      ),
+    );
+    try {
+      unmountAll(this.paths.root, true);
+    } catch (e) {
+      this.#log.warn({ err: String(e) }, 'force: unmount failed');
+    }
+    return this.leftovers();
+  }
+
+  /** What a clean-up left behind: runc containers, mounts under the root, live processes. */
+  leftovers(): string[] {
+    const left = this.#runc.containerDirs().map((id) => `runc container ${id}`);
+    for (const mp of mountsUnder(this.paths.root)) if (mp !== this.paths.root) left.push(`mount ${mp}`);
+    if (this.#runc.running > 0) left.push(`${this.#runc.running} runc invocation(s)`);
+    for (const c of this.#containers.values()) {
+      for (const p of c.processes) {
+        if (p.state !== 'exited' && runs(p.pid)) left.push(`process ${c.id}/${p.execId} (pid ${p.pid})`);
+      }
+    }
+    return left;
+  }
+
   /** Stops the sandbox's watchers (after {@link destroy}); the shared reaper stays. */
   close(): void {
     this.#oom.close();
@@ -428,5 +485,14 @@ export class Sandbox {
     const etc = this.paths.resolve('/etc', 'dns');
     mkdirSync(etc, { recursive: true });
     writeFileSync(join(etc, 'resolv.conf'), `${dns.join('\n')}\n`);
+  }
+}
+
+/** Whether `pid` still runs (a zombie runs nothing: it only waits to be reaped). */
+function runs(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }

@@ -102,8 +102,101 @@ export class Evaluator implements WithState {
 
   /** Evaluates body[i..] and calls k for each solution. */
   evalBody(body: Body, i: number, f: Frame, k: Cont): boolean {
-    if (i === body.length) return k();
-    return this.evalExpr(body[i]!, f, () => this.evalBody(body, i + 1, f, k));
+    // Expressions with exactly one outcome (a builtin call on known operands, `x := <that>`,
+    // print) run in a loop without continuations; the slots they bind are unbound on exit.
+    let bound: number[] | null = null;
+    try {
+      for (; i < body.length; i++) {
+        const r = this.direct(body[i]!, f);
+        if (r === NOT_DIRECT) break;
+        if (r === DIRECT_FAIL) return false;
+        if (r >= 0) (bound ??= []).push(r);
+      }
+      if (i === body.length) return k();
+      const at = i;
+      return this.evalExpr(body[at]!, f, () => this.evalBody(body, at + 1, f, k));
+    } finally {
+      if (bound !== null) for (const s of bound) f[s] = undefined;
+    }
+  }
+
+  /**
+   * Runs an expression that has at most one solution without a continuation. Returns
+   * NOT_DIRECT when it cannot, DIRECT_FAIL / DIRECT_OK, or the slot it bound.
+   */
+  private direct(e: Expr, f: Frame): number {
+    if (this.mocks !== null || ('with' in e && e.with.length > 0)) return NOT_DIRECT;
+    if (e.k === 'term') {
+      if (e.neg) return NOT_DIRECT;
+      const t = e.term;
+      if (t.t !== 'call' || t.target?.kind !== 'builtin' || t.constant !== undefined) return NOT_DIRECT;
+      const info = this.callInfo(t);
+      if (info.name === 'print') {
+        this.tick();
+        this.evalPrint(t.args, f, () => true, t.loc);
+        return DIRECT_OK;
+      }
+      const v = this.directCall(t, info, f);
+      if (v === NOT_SIMPLE) return NOT_DIRECT;
+      this.tick();
+      return v === undefined || v === false ? DIRECT_FAIL : DIRECT_OK;
+    }
+    if (e.k === 'unify' && !e.neg) {
+      const a = e.a;
+      if (a.t !== 'var' || a.slot < 0) return NOT_DIRECT;
+      const b = e.b;
+      let v: Value | undefined | typeof NOT_SIMPLE;
+      if (b.t === 'call' && b.target?.kind === 'builtin' && b.constant === undefined) {
+        v = this.directCall(b, this.callInfo(b), f);
+      } else {
+        v = b.t === 'val' || b.t === 'var' ? this.simpleValue(b, f) : NOT_SIMPLE;
+        if (v === undefined) v = NOT_SIMPLE;
+      }
+      if (v === NOT_SIMPLE) return NOT_DIRECT;
+      this.tick();
+      if (v === undefined) return DIRECT_FAIL;
+      const cur = f[a.slot];
+      if (cur !== undefined) return equal(cur, v) ? DIRECT_OK : DIRECT_FAIL;
+      f[a.slot] = v;
+      return a.slot;
+    }
+    return NOT_DIRECT;
+  }
+
+  /** A builtin call whose operands are all known: its result (undefined = none), or NOT_SIMPLE. */
+  private directCall(
+    t: Extract<Term, { t: 'call' }>,
+    info: CallInfo,
+    f: Frame,
+  ): Value | undefined | typeof NOT_SIMPLE {
+    const def = info.def;
+    if (
+      def === undefined ||
+      def.relation !== undefined ||
+      info.name === 'print' ||
+      info.name === TEMPLATE_STRING
+    ) {
+      return NOT_SIMPLE;
+    }
+    if (def.arity >= 0 && t.args.length !== def.arity) return NOT_SIMPLE;
+    const vs: Value[] = new Array(t.args.length);
+    for (let j = 0; j < t.args.length; j++) {
+      const v = this.simpleValue(t.args[j]!, f);
+      if (v === undefined) return NOT_SIMPLE;
+      vs[j] = v;
+    }
+    let out: Value | undefined;
+    this.callBuiltin(
+      info.name,
+      vs,
+      t.loc,
+      (v) => {
+        out = v;
+        return true;
+      },
+      def,
+    );
+    return out;
   }
 
   /** Evaluates one expression (with its `with` modifiers and negation). */
@@ -628,3 +721,10 @@ const SMALL_INDEXES: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i)
 function index(i: number): bigint {
   return i < 1024 ? SMALL_INDEXES[i]! : BigInt(i);
 }
+
+/** Results of Evaluator.direct (a slot number >= 0 means "succeeded and bound that slot"). */
+const NOT_DIRECT = -1;
+const DIRECT_FAIL = -2;
+const DIRECT_OK = -3;
+/** Marker: a call's operands are not all known without evaluation. */
+const NOT_SIMPLE: unique symbol = Symbol('not simple');

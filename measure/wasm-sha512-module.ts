@@ -195,10 +195,10 @@ function hashAt(): number[] {
 }
 
 /**
- * f3 `step(data, len, digest, size) -> i32`: 1 when H(data) equals the size-byte digest at
- * `digest`, and then VALUE = H(VALUE || digest); 0 (VALUE untouched) otherwise.
+ * f3 `check(data, len, digest, size) -> i32`: 1 when H(data) equals the size-byte digest at
+ * `digest`, else 0. Compares 8 bytes at a time (digest sizes are multiples of 8).
  */
-function step(): number[] {
+function check(): number[] {
   const [DATA, LEN, DIG, SIZE, I] = [0, 1, 2, 3, 4];
   return [
     ...get(DATA),
@@ -230,6 +230,14 @@ function step(): number[] {
     ...op.br(0),
     ...op.end,
     ...op.end,
+    ...i32(1),
+  ];
+}
+
+/** f4 `extend(digest, size)`: VALUE = H(VALUE || the size-byte digest at `digest`). */
+function extend(): number[] {
+  const [DIG, SIZE] = [0, 1];
+  return [
     ...i32(EXT),
     ...i32(VALUE),
     ...get(SIZE),
@@ -249,11 +257,10 @@ function step(): number[] {
     ...i32(OUT),
     ...get(SIZE),
     ...op.copy,
-    ...i32(1),
   ];
 }
 
-/** The module: functions blocks, out, hashAt, step and the memory, all exported. */
+/** The module: functions blocks, out, hashAt, check, extend and the memory, all exported. */
 export function moduleBytes(k: readonly bigint[]): Uint8Array {
   const fn = (locals: number[][], code: number[]): number[] => {
     const body = [...vec(locals), ...code, ...op.end];
@@ -264,7 +271,7 @@ export function moduleBytes(k: readonly bigint[]): Uint8Array {
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
     ...section(1, vec([two, four])),
-    ...section(3, vec([[0], [0], [0], [1]])),
+    ...section(3, vec([[0], [0], [0], [1], [0]])),
     ...section(5, vec([[0x00, ...uleb(PAGES)]])),
     ...section(
       7,
@@ -272,7 +279,8 @@ export function moduleBytes(k: readonly bigint[]): Uint8Array {
         [...name('blocks'), 0, 0],
         [...name('out'), 0, 1],
         [...name('hashAt'), 0, 2],
-        [...name('step'), 0, 3],
+        [...name('check'), 0, 3],
+        [...name('extend'), 0, 4],
         [...name('mem'), 2, 0],
       ]),
     ),
@@ -288,7 +296,8 @@ export function moduleBytes(k: readonly bigint[]): Uint8Array {
           ],
           hashAt(),
         ),
-        fn([[1, I32]], step()),
+        fn([[1, I32]], check()),
+        fn([], extend()),
       ]),
     ),
   ]);

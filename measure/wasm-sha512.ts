@@ -26,7 +26,8 @@ type Alg = 'sha384' | 'sha512';
 
 interface Engine {
   readonly hashAt: (ptr: number, len: number) => void;
-  readonly step: (data: number, len: number, digest: number, size: number) => number;
+  readonly check: (data: number, len: number, digest: number, size: number) => number;
+  readonly extend: (digest: number, size: number) => void;
   readonly u8: Uint8Array;
   readonly iv: Readonly<Record<Alg, Uint8Array>>;
   loaded: Alg | undefined;
@@ -72,11 +73,19 @@ function build(): Engine | undefined {
     const c = constants();
     const ex = new WA.Instance(new WA.Module(moduleBytes(c.k))).exports as {
       hashAt: Engine['hashAt'];
-      step: Engine['step'];
+      check: Engine['check'];
+      extend: Engine['extend'];
       mem: { buffer: ArrayBuffer };
     };
     const u8 = new Uint8Array(ex.mem.buffer);
-    const e: Engine = { hashAt: ex.hashAt, step: ex.step, u8, iv: c.iv, loaded: undefined };
+    const e: Engine = {
+      hashAt: ex.hashAt,
+      check: ex.check,
+      extend: ex.extend,
+      u8,
+      iv: c.iv,
+      loaded: undefined,
+    };
     for (const len of [0, 1, 111, 112, 127, 128, 129, 300]) {
       const data = Buffer.alloc(len, len & 0xff);
       for (const alg of ['sha384', 'sha512'] as const) {
@@ -134,20 +143,23 @@ export function wasmShaRange(
 
 /**
  * A register chain kept inside the WebAssembly memory, for replaying a whole log without one
- * allocation per record: windows of the log are copied in, and `step` checks a record's digest
- * against its event data and extends the value in one call.
+ * allocation per record: windows of the log are copied in, `check` compares a record's digest
+ * with its event data, and `extend` extends the value with it, one call each.
  */
 export class WasmChain {
   private winStart = 0;
   private winEnd = 0;
+  private readonly size: number;
   private constructor(
     private readonly e: Engine,
     private readonly alg: Alg,
-    private readonly src: Buffer,
-  ) {}
+    private readonly src: Uint8Array,
+  ) {
+    this.size = alg === 'sha384' ? 48 : 64;
+  }
 
   /** A chain over `src`, or undefined when the engine is unavailable. */
-  static open(alg: Alg, src: Buffer): WasmChain | undefined {
+  static open(alg: Alg, src: Uint8Array): WasmChain | undefined {
     return engine ? new WasmChain(engine, alg, src) : undefined;
   }
 
@@ -158,24 +170,37 @@ export class WasmChain {
 
   /** The current register value (a copy). */
   value(): Buffer {
-    return Buffer.from(this.e.u8.subarray(LAYOUT.VALUE, LAYOUT.VALUE + (this.alg === 'sha384' ? 48 : 64)));
+    return Buffer.from(this.e.u8.subarray(LAYOUT.VALUE, LAYOUT.VALUE + this.size));
   }
 
-  /**
-   * Checks H(src[dataAt, end)) against the digest at src[digestAt…] and extends the value.
-   * Returns false on a digest mismatch (the value is then unchanged).
-   */
-  step(digestAt: number, dataAt: number, end: number): boolean {
+  /** Whether H(src[dataAt, end)) equals the digest at src[digestAt…]. */
+  check(digestAt: number, dataAt: number, end: number): boolean {
     useAlg(this.e, this.alg);
-    if (digestAt < this.winStart || end > this.winEnd) this.load(digestAt);
-    const base = LAYOUT.CHUNK - this.winStart;
-    const size = this.alg === 'sha384' ? 48 : 64;
-    return this.e.step(base + dataAt, end - dataAt, base + digestAt, size) === 1;
+    const base = this.window(digestAt, end);
+    return this.e.check(base + dataAt, end - dataAt, base + digestAt, this.size) === 1;
   }
 
-  private load(from: number): void {
-    this.winStart = from;
-    this.winEnd = Math.min(this.src.length, from + CHUNK_SIZE);
-    this.src.copy(this.e.u8, LAYOUT.CHUNK, this.winStart, this.winEnd);
+  /** Extends the value with the digest at src[digestAt…]. */
+  extend(digestAt: number): void {
+    useAlg(this.e, this.alg);
+    const base = this.window(digestAt, digestAt + this.size);
+    this.e.extend(base + digestAt, this.size);
+  }
+
+  /** {@link check}, then {@link extend} when it holds; false (value unchanged) on a mismatch. */
+  step(digestAt: number, dataAt: number, end: number): boolean {
+    if (!this.check(digestAt, dataAt, end)) return false;
+    this.extend(digestAt);
+    return true;
+  }
+
+  /** Makes src[from, to) visible in the engine's memory; returns the address of src[0] there. */
+  private window(from: number, to: number): number {
+    if (from < this.winStart || to > this.winEnd) {
+      this.winStart = from;
+      this.winEnd = Math.min(this.src.length, from + CHUNK_SIZE);
+      this.e.u8.set(this.src.subarray(this.winStart, this.winEnd), LAYOUT.CHUNK);
+    }
+    return LAYOUT.CHUNK - this.winStart;
   }
 }

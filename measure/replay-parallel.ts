@@ -1,0 +1,149 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { algById } from './alg.js';
+import { MAX_EVENT_TEXT, newSlots } from './record.js';
+import type { ReplayOptions, ReplayResult } from './replay.js';
+import { checkRecordAt, openHasher, type RecordRules, RegisterValues } from './replay-check.js';
+import { type ChunkJob, ChunkView, controlWords } from './replay-chunks.js';
+import { startReplay } from './replay-serial.js';
+
+/**
+ * Parallel byte-level replay. Only the extend chain v = H(v || digest) is sequential, and it
+ * reads the digests the records carry, not recomputed ones; the per-record checks (layout,
+ * H(event data) against the stored digest, sequence, canonical JSON) are independent. So the
+ * main thread finds the record boundaries, worker threads check chunks of records, the main
+ * thread runs the chain meanwhile and then checks chunks too. The first broken record is the
+ * lowest index any chunk reports; its message and the values before it are recomputed here
+ * exactly as the single-threaded path computes them.
+ */
+
+/** Logs at least this large are replayed with worker threads by default (below, start-up costs more than it saves). */
+export const PARALLEL_REPLAY_MIN_BYTES = 16 * 1024 * 1024;
+/** Records per chunk: small enough to balance threads, large enough that claiming is negligible. */
+const CHUNK_RECORDS = 2048;
+/** How long the main thread waits for a chunk a worker claimed before checking it itself. */
+const CHUNK_WAIT_MS = 2000;
+/** Smallest record: SHA-256 digest and an event of 8 bytes (bounds the boundary table). */
+const MIN_RECORD = 18 + 32 + 8;
+/** Largest log the Uint32 boundary table addresses. */
+const MAX_PARALLEL_BYTES = 0xffff_ffff;
+
+/** Worker threads a replay of `bytes` bytes uses by default: none for small logs, else one per spare core. */
+export function defaultReplayWorkers(bytes: number): number {
+  return bytes >= PARALLEL_REPLAY_MIN_BYTES ? Math.max(0, availableParallelism() - 1) : 0;
+}
+
+/**
+ * Start offsets of the records whose header and length fields are readable, into `starts`;
+ * returns how many, and where the first unreadable record (or the end) begins. Every stop
+ * condition is one scanRecord also fails on, so that record is broken for the full check too.
+ */
+function recordStarts(buf: Buffer, starts: Uint32Array): { count: number; stop: number } {
+  const len = buf.length;
+  let off = 0;
+  let n = 0;
+  while (off < len) {
+    const left = len - off;
+    if (left < 14) break;
+    const alg = algById(buf.readUInt16LE(off + 12));
+    if (!alg || left < 18 + alg.size) break;
+    const size = buf.readUInt32LE(off + 14 + alg.size);
+    if (size < 8 || size > MAX_EVENT_TEXT + 8 || left < 18 + alg.size + size) break;
+    starts[n++] = off;
+    off += 18 + alg.size + size;
+  }
+  return { count: n, stop: off };
+}
+
+/** The log bytes in shared memory: the buffer's own when it already is, else a copy. */
+function shared(buf: Buffer): { log: SharedArrayBuffer; logOffset: number } {
+  if (buf.buffer instanceof SharedArrayBuffer) return { log: buf.buffer, logOffset: buf.byteOffset };
+  const log = new SharedArrayBuffer(buf.length);
+  new Uint8Array(log).set(buf);
+  return { log, logOffset: 0 };
+}
+
+function startWorkers(job: ChunkJob, n: number): Worker[] {
+  const workers: Worker[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      const w = new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: job });
+      // The main thread checks any chunk a worker leaves unfinished, so a worker's failure is not an error.
+      w.on('error', () => undefined);
+      w.unref();
+      workers.push(w);
+    } catch {
+      break;
+    }
+  }
+  return workers;
+}
+
+/** Values after records [0, end) and the problem at `end`, as the single-threaded path reports them. */
+function stopAt(
+  buf: Buffer,
+  starts: Uint32Array,
+  end: number,
+  message: string,
+  rules: RecordRules,
+  tpm: boolean,
+): ReplayResult {
+  const regs = new RegisterValues(openHasher(rules.alg, buf), rules.alg, tpm);
+  for (let i = 0; i < end; i++) regs.extend(buf.readUInt32LE(starts[i]!), starts[i]! + 14);
+  return { alg: rules.alg, values: regs.finish(), replayed: end, problem: { index: end, message } };
+}
+
+/**
+ * Replays `buf` with `workers` worker threads checking records; returns undefined when the
+ * log is too large for the parallel path (the caller then replays single-threaded).
+ */
+export function replayParallel(buf: Buffer, opts: ReplayOptions, workers: number): ReplayResult | undefined {
+  if (buf.length > MAX_PARALLEL_BYTES) return undefined;
+  const s = newSlots();
+  const start = startReplay(buf, opts, s);
+  if ('result' in start) return start.result;
+  const { rules } = start;
+  const tpm = opts.tpm ?? false;
+  const starts = new Uint32Array(new SharedArrayBuffer(4 * (Math.floor(buf.length / MIN_RECORD) + 1)));
+  const { count, stop } = recordStarts(buf, starts);
+  const chunks = Math.ceil(count / CHUNK_RECORDS);
+  const job: ChunkJob = {
+    ...shared(buf),
+    logLength: buf.length,
+    starts: starts.buffer as SharedArrayBuffer,
+    control: new SharedArrayBuffer(4 * controlWords(chunks)),
+    count,
+    chunkRecords: CHUNK_RECORDS,
+    alg: rules.alg.name,
+    mrIndex: rules.mrIndex,
+    ward: rules.ward,
+    canonical: rules.canonical,
+  };
+  const threads = startWorkers(job, workers);
+  const view = new ChunkView(job);
+  try {
+    // The chain over every readable record, while the workers check them.
+    const regs = new RegisterValues(openHasher(rules.alg, buf), rules.alg, tpm);
+    for (let i = 0; i < count; i++) regs.extend(buf.readUInt32LE(starts[i]!), starts[i]! + 14);
+    view.runClaims();
+    let bad = -1;
+    for (let c = 0; c < view.chunks && bad < 0; c++) bad = view.result(c, CHUNK_WAIT_MS);
+    view.cancel();
+    if (bad < 0 && stop === buf.length) return { alg: rules.alg, values: regs.finish(), replayed: count };
+    const at = bad >= 0 ? bad : count;
+    const message = checkRecordAt(
+      buf,
+      at < count ? starts[at]! : stop,
+      at,
+      s,
+      rules,
+      openHasher(rules.alg, buf),
+    );
+    // Unreachable unless the two paths disagree; the single-threaded one is then the reference.
+    if (message === undefined) return undefined;
+    return stopAt(buf, starts, at, message, rules, tpm);
+  } finally {
+    view.cancel();
+    for (const w of threads) void w.terminate();
+  }
+}

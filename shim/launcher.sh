@@ -39,8 +39,17 @@ fi
 
 fail() { printf '%s' "containerd-shim-ward-v2: $*"; exit 1; }
 
+# A process that exists and is not a zombie (a killed daemon may wait long for init to reap it,
+# and a zombie reads no fifo).
+pid_alive() {
+  [ -r "/proc/$1/stat" ] || return 1
+  IFS= read -r st <"/proc/$1/stat" || return 1
+  st=${st##*) }
+  [ "${st%% *}" != Z ]
+}
+
 daemon_alive() {
-  [ -p "$RUN/ctl.fifo" ] && [ -s "$RUN/daemon.pid" ] && kill -0 "$(cat "$RUN/daemon.pid")" 2>/dev/null
+  [ -p "$RUN/ctl.fifo" ] && [ -s "$RUN/daemon.pid" ] && pid_alive "$(cat "$RUN/daemon.pid")"
 }
 
 ensure_daemon() {

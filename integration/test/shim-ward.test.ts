@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { podSocketPath } from '../../shim/index.js';
 import {
   BUSYBOX_IMAGE,
   buildBusyboxImage,
@@ -431,4 +432,40 @@ test('an OOM kill inside the sandbox reaches containerd as /tasks/oom, the task 
   assert.match(seen, /\/tasks\/oom \{"container_id":"w-oom"\}/);
   await x.cd.ctrOk(['tasks', 'delete', id]);
   await x.cd.ctrOk(['containers', 'delete', id]);
+});
+
+test('the shim daemon killed: running pods keep working, the next start brings a new daemon', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  await x.cd.ctrOk(['run', '-d', ...RT, BUSYBOX_IMAGE, 'w-survivor', 'sleep', '600']);
+  const daemonPid = Number(await readFile(join(x.runDir, 'daemon.pid'), 'utf8'));
+  process.kill(daemonPid, 'SIGKILL');
+  await until(async () => goneOrZombie(daemonPid));
+  const ex = await x.cd.ctr([
+    'tasks',
+    'exec',
+    '--exec-id',
+    'after-daemon',
+    'w-survivor',
+    'echo',
+    'still served',
+  ]);
+  assert.equal(ex.stdout, 'still served\n', ex.stderr);
+  const r = await x.cd.ctr(['run', '--rm', ...RT, BUSYBOX_IMAGE, 'w-newdaemon', 'echo', 'new daemon']);
+  assert.equal(r.stdout, 'new daemon\n', r.stderr);
+  assert.notEqual(Number(await readFile(join(x.runDir, 'daemon.pid'), 'utf8')), daemonPid);
+  await x.cd.ctrOk(['tasks', 'kill', '-s', 'KILL', 'w-survivor']);
+  await until(async () => (await taskStatus(x, 'w-survivor')) === 'STOPPED');
+  await x.cd.ctrOk(['tasks', 'delete', 'w-survivor']);
+  await x.cd.ctrOk(['containers', 'delete', 'w-survivor']);
+});
+
+test('a stale file where the pod socket goes is replaced', async (t) => {
+  const x = need(t);
+  if (!x) return;
+  const id = 'w-stale';
+  const path = podSocketPath('/run/containerd/s', x.cd.address, 'ward-test', id);
+  await writeFile(path, 'stale');
+  const r = await x.cd.ctr(['run', '--rm', ...RT, BUSYBOX_IMAGE, id, 'echo', 'fresh socket']);
+  assert.equal(r.stdout, 'fresh socket\n', r.stderr);
 });

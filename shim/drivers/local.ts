@@ -88,7 +88,7 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
 export class LocalDriver implements SandboxDriver {
   readonly kind = 'local' as const;
   readonly layout: LocalLayout;
-  private readonly sandboxDir: string;
+  private readonly measureName: string;
   private readonly cfg: WardConfig;
   private readonly log: Logger;
   private readonly startInProcess: InProcessAgentStarter;
@@ -102,13 +102,20 @@ export class LocalDriver implements SandboxDriver {
   constructor(opts: {
     cfg: WardConfig;
     sandboxDir: string;
+    /** The pod's group id (its sandbox id): names its measurement directory. */
+    podId?: string;
     log: Logger;
     startInProcess: InProcessAgentStarter;
     /** Records helper process ids on disk so `delete` can stop them when this process is gone. */
     onPids: (pids: Record<string, number>) => Promise<void>;
   }) {
     this.cfg = opts.cfg;
-    this.sandboxDir = opts.sandboxDir;
+    // Operators look for a pod's log by its sandbox id; anything unsafe as a file name falls back
+    // to the pod's directory key.
+    this.measureName =
+      opts.podId !== undefined && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(opts.podId)
+        ? opts.podId
+        : basename(dirname(opts.sandboxDir));
     this.layout = localLayout(opts.sandboxDir);
     this.log = opts.log;
     this.startInProcess = opts.startInProcess;
@@ -142,7 +149,7 @@ export class LocalDriver implements SandboxDriver {
     if (local.policy) {
       // ward-agent-proxy in front of the agent: policy and measurement, one log per pod.
       await rm(this.layout.proxySocket, { force: true });
-      const measureDir = join(local.measure_dir, basename(this.sandboxDir));
+      const measureDir = join(local.measure_dir, this.measureName);
       await mkdir(measureDir, { recursive: true, mode: 0o700 });
       const bin = local.proxy_binary || siblingBinary('ward-agent-proxy');
       const args = [

@@ -215,7 +215,15 @@ export class TaskService {
     if (execId) {
       p.opened = await openStdio(p.stdio, { containerId: id, namespace: this.session.namespace });
       const process = ociToProto(this.types.process, p.execSpec ?? {}, 'exec.spec');
-      await agent.call('ExecProcess', { container_id: id, exec_id: execId, process });
+      try {
+        await agent.call('ExecProcess', { container_id: id, exec_id: execId, process });
+      } catch (err) {
+        // A refused exec (e.g. by policy) never runs: release its fifos now, or containerd's
+        // client waits for EOF on them forever while it tears the exec down.
+        p.opened.close();
+        p.opened = undefined;
+        throw err;
+      }
     } else {
       await agent.call('StartContainer', { container_id: id });
     }

@@ -93,6 +93,7 @@ export async function servePod(
       : new LocalDriver({
           cfg: req.config,
           sandboxDir: pod.sandboxDir,
+          podId: req.group,
           log,
           startInProcess,
           onPids: async (pids) => {

@@ -1,5 +1,6 @@
 import { BUSYBOX_IMAGE, WARD_RUNTIME } from '../containerd/index.js';
 import type { WardContainerd } from '../containerd/ward.js';
+import { identityStep, logStep, policyStep } from './policy-steps.js';
 
 /** What every demo step gets: the running containerd with Ward, and a place to report. */
 export interface DemoContext {
@@ -90,4 +91,4 @@ export const execStep: DemoStep = {
 };
 
 /** The demo's steps, in order. Append new steps here. */
-export const DEMO_STEPS: DemoStep[] = [runStep, execStep];
+export const DEMO_STEPS: DemoStep[] = [runStep, execStep, policyStep, logStep, identityStep];

@@ -58,15 +58,15 @@ export function makeRequests(count: number, rng: () => number): SentRequest[] {
   return out;
 }
 
-/** `method:container_id` → decision, for every agent-request event of a log. */
-export function lookUpLog(bytes: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
+/** `method:container_id` → the decision and sequence number of its event, for every agent-request event of a log. */
+export function lookUpLog(bytes: Buffer): Map<string, { decision: string; seq: number }> {
+  const out = new Map<string, { decision: string; seq: number }>();
   for (const e of loggedRequests(bytes)) {
     const cid = e.request?.['container_id'];
     if (typeof cid !== 'string') continue;
     const key = `${e.method}:${cid}`;
     if (out.has(key)) throw new Error(`the log holds ${key} twice`);
-    out.set(key, e.decision);
+    out.set(key, { decision: e.decision, seq: e.seq });
   }
   return out;
 }

@@ -105,20 +105,24 @@ test('kill -9 of ward-agent-proxy 50 times during 1,000 requests: log replays, n
       `${when}: log replays to the register`,
     );
     const logged = lookUpLog(bytes);
+    let lastSeq = -1;
     for (const rec of agent.received()) {
       if (rec.service !== AGENT_SERVICE) continue;
       const sent = bySha.get(rec.sha256);
       assert.ok(sent, `${when}: the agent received ${rec.method} bytes no client sent`);
       assert.ok(sent.allowed, `${when}: denied request ${sent.id} reached the agent`);
-      assert.equal(
-        logged.get(sent.key),
-        'allow',
-        `${when}: ${sent.id} reached the agent without a log record`,
+      const event = logged.get(sent.key);
+      assert.equal(event?.decision, 'allow', `${when}: ${sent.id} reached the agent without a log record`);
+      // One agent connection, forwards issued as commits resolve: the agent sees log order.
+      assert.ok(
+        event.seq > lastSeq,
+        `${when}: ${sent.id} (seq ${event.seq}) reached the agent out of log order`,
       );
+      lastSeq = event.seq;
     }
     for (const r of answered)
       assert.equal(
-        logged.get(r.key),
+        logged.get(r.key)?.decision,
         r.allowed ? 'allow' : 'deny',
         `${when}: answered ${r.id} not in the log`,
       );

@@ -20,4 +20,4 @@ export {
 export { canTransition, type LifecycleEvent, type ProcessStatus, transition } from './task/lifecycle.js';
 export { toWireStatus } from './task/status.js';
 export { planContainer } from './translate/container.js';
-export { createSandboxRequest } from './translate/sandbox.js';
+export { createSandboxRequest, sandboxSharesPidNs } from './translate/sandbox.js';

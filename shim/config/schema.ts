@@ -29,8 +29,6 @@ export interface WardConfig {
        * outlive the pod: a verifier replays them afterwards.
        */
       readonly measure_dir: string;
-      /** Identity store the proxy records containers in (read by ward-spire-plugin). */
-      readonly identity_dir: string;
     };
     readonly remote: {
       /** Agent address: vsock://CID:PORT, hvsock:///path:PORT, unix:///path or tcp://host:port. */
@@ -42,6 +40,13 @@ export interface WardConfig {
     readonly dial_timeout_ms: number;
     /** Deadline of agent calls that do not block by design (everything but Wait/Read/OOM). */
     readonly request_timeout_ms: number;
+  };
+  readonly identity: {
+    /**
+     * Identity store read by ward-spire-plugin: the proxy records containers there (with their
+     * log position); without a proxy, the shim does.
+     */
+    readonly dir: string;
   };
   readonly daemon: {
     /** Idle pre-started workers the daemon keeps ready for new pods. */
@@ -63,11 +68,11 @@ export const DEFAULT_CONFIG: WardConfig = {
       policy: '',
       proxy_binary: '',
       measure_dir: '/var/lib/ward/pods',
-      identity_dir: '/var/lib/ward/identity',
     },
     remote: { address: '' },
   },
   agent: { dial_timeout_ms: 10_000, request_timeout_ms: 60_000 },
+  identity: { dir: '/var/lib/ward/identity' },
   daemon: { warm_pool: 2 },
 };
 
@@ -120,9 +125,9 @@ export const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
   'sandbox.local.policy': absPathOrEmpty,
   'sandbox.local.proxy_binary': absPathOrEmpty,
   'sandbox.local.measure_dir': absPath,
-  'sandbox.local.identity_dir': absPath,
   'sandbox.remote.address': address,
   'agent.dial_timeout_ms': intIn(100, 600_000),
   'agent.request_timeout_ms': intIn(100, 3_600_000),
+  'identity.dir': absPath,
   'daemon.warm_pool': intIn(0, MAX_WARM_POOL),
 };

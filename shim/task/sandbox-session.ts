@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentClient, SandboxDriver, SandboxHandle } from '../drivers/types.js';
 import { ShimError } from '../errors.js';
 import { agentStatsToMetrics } from '../translate/metrics.js';
-import { createSandboxRequest, destroySandboxRequest } from '../translate/sandbox.js';
+import { createSandboxRequest, destroySandboxRequest, sandboxSharesPidNs } from '../translate/sandbox.js';
 import type { EventSink } from './events.js';
 import { TOPIC } from './events.js';
 
@@ -47,7 +47,10 @@ export class SandboxSession {
     this.starting ??= (async () => {
       const handle = await this.driver.start();
       try {
-        await handle.agent.call('CreateSandbox', createSandboxRequest(this.sandboxId, spec, false));
+        await handle.agent.call(
+          'CreateSandbox',
+          createSandboxRequest(this.sandboxId, spec, sandboxSharesPidNs(spec)),
+        );
       } catch (err) {
         await this.driver.stop().catch(() => undefined);
         throw err;

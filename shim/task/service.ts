@@ -13,6 +13,7 @@ import { ociToProto } from '../translate/oci-proto.js';
 import { SHIM_VERSION } from '../version.js';
 import type { EventSink } from './events.js';
 import { TOPIC } from './events.js';
+import type { ShimIdentity } from './identity.js';
 import { toTaskStatus } from './lifecycle.js';
 import { TaskProcess, type Timestamp, timestamp } from './process.js';
 import { closeStdinOnce, runProcess } from './process-runner.js';
@@ -72,6 +73,7 @@ export class TaskService {
   private readonly log: Logger;
   private readonly onIdle: () => void;
   private readonly taskLog: TaskLogFactory;
+  private readonly identity: ShimIdentity | undefined;
 
   constructor(opts: {
     session: SandboxSession;
@@ -81,7 +83,10 @@ export class TaskService {
     log: Logger;
     onIdle: () => void;
     taskLog: TaskLogFactory;
+    /** Records identities when no proxy does (see ShimIdentity). */
+    identity?: ShimIdentity;
   }) {
+    this.identity = opts.identity;
     this.taskLog = opts.taskLog;
     this.session = opts.session;
     this.events = opts.events;
@@ -175,6 +180,7 @@ export class TaskService {
         OCI: oci,
         sandbox_pidns: plan.sandboxPidns,
       });
+      await this.identity?.created({ container_id: id, OCI: oci });
     } catch (err) {
       c.log.error({ err: (err as Error).message }, 'create failed');
       c.closeLog();
@@ -281,6 +287,7 @@ export class TaskService {
     c.log.info({ exit_status: p.exitStatus }, 'container deleted');
     c.closeLog();
     await this.release(c);
+    await this.identity?.deleted(id);
     p.apply('delete');
     this.containers.delete(id);
     await this.pod.removeContainer(id);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode, messageType } from '../../proto/index.js';
-import { createSandboxRequest, planContainer } from '../index.js';
+import { createSandboxRequest, planContainer, sandboxSharesPidNs } from '../index.js';
 import { ociToProto } from '../translate/oci-proto.js';
 
 const SPEC = {
@@ -106,4 +106,7 @@ test('CreateSandbox carries the hostname and the virtio-fs shared directory stor
     },
   ]);
   assert.ok(encode('grpc.CreateSandboxRequest', req as never).length > 0);
+  assert.equal(sandboxSharesPidNs(SPEC), true);
+  assert.equal(sandboxSharesPidNs({ linux: { namespaces: [{ type: 'pid' }] } }), false);
+  assert.equal(sandboxSharesPidNs({}), false);
 });

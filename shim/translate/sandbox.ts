@@ -32,6 +32,20 @@ export function createSandboxRequest(sandboxId: string, sandboxSpec: Json, sandb
   };
 }
 
+/**
+ * Whether the sandbox shares its pid namespace, as the Kata runtime decides it from the sandbox
+ * container's spec: a pid namespace that names a path.
+ */
+export function sandboxSharesPidNs(spec: Json): boolean {
+  const linux = spec['linux'];
+  const nss = typeof linux === 'object' && linux !== null ? (linux as Json)['namespaces'] : undefined;
+  if (!Array.isArray(nss)) return false;
+  return nss.some((n) => {
+    const ns = n as Json;
+    return ns['type'] === 'pid' && typeof ns['path'] === 'string' && ns['path'] !== '';
+  });
+}
+
 /** DestroySandboxRequest: empty, as the Kata runtime sends it. */
 export function destroySandboxRequest(): Json {
   return {};

@@ -8,6 +8,7 @@ import { type InProcessAgentStarter, LocalDriver } from '../drivers/local.js';
 import { RemoteDriver } from '../drivers/remote.js';
 import type { SandboxDriver } from '../drivers/types.js';
 import { PodDir } from '../state/pod-state.js';
+import { ShimIdentity } from '../task/identity.js';
 import { SandboxSession } from '../task/sandbox-session.js';
 import { TaskService } from '../task/service.js';
 import { toWireStatus } from '../task/status.js';
@@ -122,6 +123,10 @@ export async function servePod(
     },
     onIdle: () => void shutdown(),
     taskLog: (id, bundle) => taskLogger(dest, level, bundle, id),
+    // With ward-agent-proxy in front of the agent, the proxy records identities (measured).
+    ...(req.config.sandbox.driver === 'local' && req.config.sandbox.local.policy !== ''
+      ? {}
+      : { identity: new ShimIdentity(req.config.identity.dir, log) }),
   });
   let closing = false;
   const shutdown = async (force = false): Promise<void> => {

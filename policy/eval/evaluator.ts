@@ -1,22 +1,15 @@
-import {
-  type BuiltinContext,
-  type BuiltinDef,
-  BuiltinError,
-  type BuiltinRegistry,
-  checkArgs,
-} from '../builtins/index.js';
+import type { BuiltinContext, BuiltinRegistry } from '../builtins/index.js';
 import type { Body, Expr, Term, With } from '../lang/ast.js';
 import { DATA_SLOT, INPUT_SLOT } from '../lang/ast.js';
 import { objectPairs } from '../lang/compile-order.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
-import { TEMPLATE_STRING } from '../lang/parser-expr.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
-import { evalDataRef, evalFunction, nodeValue } from './docs.js';
+import { callInfo, DIRECT_FAIL, direct, evalCall, NOT_DIRECT } from './calls.js';
+import { evalDataRef, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
 import { constantOf, lookup } from './literals.js';
-import { formatPrintValue } from './print.js';
 import { PrintLog } from './prints.js';
 import { applyWith, type Mock, type WithState } from './with.js';
 
@@ -107,7 +100,7 @@ export class Evaluator implements WithState {
     let bound: number[] | null = null;
     try {
       for (; i < body.length; i++) {
-        const r = this.direct(body[i]!, f);
+        const r = direct(this, body[i]!, f);
         if (r === NOT_DIRECT) break;
         if (r === DIRECT_FAIL) return false;
         if (r >= 0) (bound ??= []).push(r);
@@ -118,85 +111,6 @@ export class Evaluator implements WithState {
     } finally {
       if (bound !== null) for (const s of bound) f[s] = undefined;
     }
-  }
-
-  /**
-   * Runs an expression that has at most one solution without a continuation. Returns
-   * NOT_DIRECT when it cannot, DIRECT_FAIL / DIRECT_OK, or the slot it bound.
-   */
-  private direct(e: Expr, f: Frame): number {
-    if (this.mocks !== null || ('with' in e && e.with.length > 0)) return NOT_DIRECT;
-    if (e.k === 'term') {
-      if (e.neg) return NOT_DIRECT;
-      const t = e.term;
-      if (t.t !== 'call' || t.target?.kind !== 'builtin' || t.constant !== undefined) return NOT_DIRECT;
-      const info = this.callInfo(t);
-      if (info.name === 'print') {
-        this.tick();
-        this.evalPrint(t.args, f, () => true, t.loc);
-        return DIRECT_OK;
-      }
-      const v = this.directCall(t, info, f);
-      if (v === NOT_SIMPLE) return NOT_DIRECT;
-      this.tick();
-      return v === undefined || v === false ? DIRECT_FAIL : DIRECT_OK;
-    }
-    if (e.k === 'unify' && !e.neg) {
-      const a = e.a;
-      if (a.t !== 'var' || a.slot < 0) return NOT_DIRECT;
-      const b = e.b;
-      let v: Value | undefined | typeof NOT_SIMPLE;
-      if (b.t === 'call' && b.target?.kind === 'builtin' && b.constant === undefined) {
-        v = this.directCall(b, this.callInfo(b), f);
-      } else {
-        v = b.t === 'val' || b.t === 'var' ? this.simpleValue(b, f) : NOT_SIMPLE;
-        if (v === undefined) v = NOT_SIMPLE;
-      }
-      if (v === NOT_SIMPLE) return NOT_DIRECT;
-      this.tick();
-      if (v === undefined) return DIRECT_FAIL;
-      const cur = f[a.slot];
-      if (cur !== undefined) return equal(cur, v) ? DIRECT_OK : DIRECT_FAIL;
-      f[a.slot] = v;
-      return a.slot;
-    }
-    return NOT_DIRECT;
-  }
-
-  /** A builtin call whose operands are all known: its result (undefined = none), or NOT_SIMPLE. */
-  private directCall(
-    t: Extract<Term, { t: 'call' }>,
-    info: CallInfo,
-    f: Frame,
-  ): Value | undefined | typeof NOT_SIMPLE {
-    const def = info.def;
-    if (
-      def === undefined ||
-      def.relation !== undefined ||
-      info.name === 'print' ||
-      info.name === TEMPLATE_STRING
-    ) {
-      return NOT_SIMPLE;
-    }
-    if (def.arity >= 0 && t.args.length !== def.arity) return NOT_SIMPLE;
-    const vs: Value[] = new Array(t.args.length);
-    for (let j = 0; j < t.args.length; j++) {
-      const v = this.simpleValue(t.args[j]!, f);
-      if (v === undefined) return NOT_SIMPLE;
-      vs[j] = v;
-    }
-    let out: Value | undefined;
-    this.callBuiltin(
-      info.name,
-      vs,
-      t.loc,
-      (v) => {
-        out = v;
-        return true;
-      },
-      def,
-    );
-    return out;
   }
 
   /** Evaluates one expression (with its `with` modifiers and negation). */
@@ -272,7 +186,7 @@ export class Evaluator implements WithState {
       const arity = this.arityOf(t);
       if (arity >= 0 && t.args.length === arity + 1) {
         const out = t.args[arity]!;
-        return this.evalCall(t, t.args.slice(0, arity), f, (v) => this.unify(out, v, f, k));
+        return evalCall(this, t, t.args.slice(0, arity), f, (v) => this.unify(out, v, f, k));
       }
     }
     return this.evalTerm(t, f, (v) => (v === false ? false : k()));
@@ -280,29 +194,7 @@ export class Evaluator implements WithState {
 
   /** Declared arity of a resolved call's target (-1 when variadic/unknown). */
   arityOf(t: Extract<Term, { t: 'call' }>): number {
-    return this.callInfo(t).arity;
-  }
-
-  /** Per call site: the target's name, arity, builtin definition or rule node (computed once). */
-  callInfo(t: Extract<Term, { t: 'call' }>): CallInfo {
-    let info = callInfos.get(t);
-    if (info === undefined) {
-      const target = t.target;
-      if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
-      if (target.kind === 'builtin') {
-        const def = this.registry.get(target.name);
-        info = { name: target.name, arity: def?.arity ?? -1, def, node: undefined };
-      } else {
-        info = {
-          name: `data.${target.path.join('.')}`,
-          arity: this.tree.funcArity(target.path) ?? -1,
-          def: undefined,
-          node: this.tree.find(target.path),
-        };
-      }
-      callInfos.set(t, info);
-    }
-    return info;
+    return callInfo(this, t).arity;
   }
 
   /** Calls k(key, value) for each member of a collection; stops when k returns true. */
@@ -432,7 +324,7 @@ export class Evaluator implements WithState {
         });
       }
       case 'call':
-        return this.evalCall(t, t.args, f, k);
+        return evalCall(this, t, t.args, f, k);
       case 'acomp': {
         const out: Value[] = [];
         this.evalBody(t.body, 0, f, () =>
@@ -587,133 +479,11 @@ export class Evaluator implements WithState {
     });
   }
 
-  /** Evaluates a call (user function, builtin or mock) with the given input operands. */
-  evalCall(t: Extract<Term, { t: 'call' }>, args: readonly Term[], f: Frame, k: VCont): boolean {
-    if (t.constant !== undefined) return k(t.constant);
-    const info = this.callInfo(t);
-    const name = info.name;
-    if (info.def !== undefined && name === 'print') return this.evalPrint(args, f, k, t.loc);
-    if (info.def !== undefined && name === TEMPLATE_STRING)
-      return k(this.formatParts(args, f, false).join(''));
-    const mock = this.mocks === null ? undefined : this.mocks.get(name);
-    return this.evalItems(args, 0, [], f, (vs) => {
-      if (mock !== undefined) return this.callMock(mock, vs, t, k);
-      if (t.target!.kind === 'func') {
-        if (info.node === undefined) return false;
-        const r = evalFunction(this, info.node, vs, t.loc);
-        return r === undefined ? false : k(r);
-      }
-      return this.callBuiltin(name, vs, t.loc, k, info.def);
-    });
-  }
-
-  private callMock(mock: Mock, vs: Value[], t: Extract<Term, { t: 'call' }>, k: VCont): boolean {
-    if ('value' in mock) return k(mock.value);
-    // A replacement runs without the mocks in force: a mock never calls another mock.
-    const saved = this.mocks;
-    this.mocks = null;
-    let r: Value | undefined;
-    let stop = false;
-    try {
-      if (mock.target.kind === 'func') {
-        const node = this.tree.find(mock.target.path);
-        r = node === undefined ? undefined : evalFunction(this, node, vs, t.loc);
-      } else {
-        stop = this.callBuiltin(mock.target.name, vs, t.loc, (v) => {
-          r = v;
-          return true;
-        });
-      }
-    } finally {
-      this.mocks = saved;
-    }
-    void stop;
-    return r === undefined ? false : k(r);
-  }
-
-  /** Calls a builtin, mapping its errors to OPA's codes and strictness. */
-  callBuiltin(name: string, vs: readonly Value[], loc: Loc, k: VCont, known?: BuiltinDef): boolean {
-    const def = known ?? this.registry.get(name);
-    if (def === undefined) throw new PolicyError('rego_type_error', `undefined function ${name}`, loc);
-    let result: Value | undefined;
-    try {
-      if (def.args !== undefined) checkArgs(name, vs, def.args);
-      if (def.relation !== undefined) {
-        for (const r of def.relation(vs, this.ctx)) if (k(r)) return true;
-        return false;
-      }
-      result = def.impl(vs, this.ctx);
-    } catch (err) {
-      if (err instanceof PolicyError) throw err;
-      if (err instanceof BuiltinError) {
-        // OPA swallows builtin type errors too unless builtin errors are strict.
-        if (this.opts.strictBuiltinErrors) {
-          throw new PolicyError(err.code, err.message, loc, { cause: err });
-        }
-        return false;
-      }
-      if (err instanceof RangeError && /call stack/.test(err.message)) throw err;
-      if (this.opts.strictBuiltinErrors) {
-        throw new PolicyError('eval_builtin_error', `${name}: ${(err as Error).message}`, loc, {
-          cause: err,
-        });
-      }
-      return false;
-    }
-    return result === undefined ? false : k(result);
-  }
-
-  /** Each operand's values (all of them, or the first); errors other than limits make it undefined. */
-  private operandValues(args: readonly Term[], f: Frame, all: boolean): Value[][] {
-    const out: Value[][] = [];
-    for (const a of args) {
-      const vals: Value[] = [];
-      try {
-        this.evalTerm(a, f, (v) => {
-          vals.push(v);
-          return !all;
-        });
-      } catch (err) {
-        if (
-          !(err instanceof PolicyError) ||
-          err.code === 'eval_limit_error' ||
-          err.code === 'eval_cancel_error'
-        ) {
-          throw err;
-        }
-      }
-      out.push(vals);
-    }
-    return out;
-  }
-
-  /** Formats operands like `print`: undefined ones as `<undefined>`, strings raw. */
-  private formatParts(args: readonly Term[], f: Frame, all: boolean): string[] {
-    return this.operandValues(args, f, all).map((vals) =>
-      vals.length === 0 ? '<undefined>' : vals.map(formatPrintValue).join(', '),
-    );
-  }
-
-  private evalPrint(args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
-    this.prints.pushCall(loc.file, loc.row, this.operandValues(args, f, true));
-    return k(true);
-  }
-
   /** The value of a rule node (memoised per evaluation). */
   nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
     return nodeValue(this, node, base);
   }
 }
-
-/** What a call site resolves to; cached per term (terms belong to one compiled policy). */
-interface CallInfo {
-  readonly name: string;
-  readonly arity: number;
-  readonly def: BuiltinDef | undefined;
-  readonly node: RuleNode | undefined;
-}
-
-const callInfos = new WeakMap<Term, CallInfo>();
 
 const SMALL_INDEXES: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
 
@@ -721,10 +491,3 @@ const SMALL_INDEXES: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i)
 function index(i: number): bigint {
   return i < 1024 ? SMALL_INDEXES[i]! : BigInt(i);
 }
-
-/** Results of Evaluator.direct (a slot number >= 0 means "succeeded and bound that slot"). */
-const NOT_DIRECT = -1;
-const DIRECT_FAIL = -2;
-const DIRECT_OK = -3;
-/** Marker: a call's operands are not all known without evaluation. */
-const NOT_SIMPLE: unique symbol = Symbol('not simple');

@@ -1,0 +1,265 @@
+import { type BuiltinDef, BuiltinError, checkArgs } from '../builtins/index.js';
+import type { Expr, Term } from '../lang/ast.js';
+import { type Loc, PolicyError } from '../lang/errors.js';
+import { TEMPLATE_STRING } from '../lang/parser-expr.js';
+import type { RuleNode } from '../lang/rule-tree.js';
+import { equal, type Value } from '../value/index.js';
+import { evalFunction } from './docs.js';
+import type { Evaluator } from './evaluator.js';
+import type { Frame, VCont } from './frame.js';
+import { formatPrintValue } from './print.js';
+import type { Mock } from './with.js';
+
+// Calls (builtins, user functions, mocks, print) and the continuation-free fast path, split from
+// evaluator.ts; every function takes the evaluation it runs in.
+
+/**
+ * Runs an expression that has at most one solution without a continuation. Returns
+ * NOT_DIRECT when it cannot, DIRECT_FAIL / DIRECT_OK, or the slot it bound.
+ */
+export function direct(ev: Evaluator, e: Expr, f: Frame): number {
+  if (ev.mocks !== null || ('with' in e && e.with.length > 0)) return NOT_DIRECT;
+  if (e.k === 'term') {
+    if (e.neg) return NOT_DIRECT;
+    const t = e.term;
+    if (t.t !== 'call' || t.target?.kind !== 'builtin' || t.constant !== undefined) return NOT_DIRECT;
+    const info = callInfo(ev, t);
+    if (info.name === 'print') {
+      ev.tick();
+      evalPrint(ev, t.args, f, () => true, t.loc);
+      return DIRECT_OK;
+    }
+    const v = directCall(ev, t, info, f);
+    if (v === NOT_SIMPLE) return NOT_DIRECT;
+    ev.tick();
+    return v === undefined || v === false ? DIRECT_FAIL : DIRECT_OK;
+  }
+  if (e.k === 'unify' && !e.neg) {
+    const a = e.a;
+    if (a.t !== 'var' || a.slot < 0) return NOT_DIRECT;
+    const b = e.b;
+    let v: Value | undefined | typeof NOT_SIMPLE;
+    if (b.t === 'call' && b.target?.kind === 'builtin' && b.constant === undefined) {
+      v = directCall(ev, b, callInfo(ev, b), f);
+    } else {
+      v = b.t === 'val' || b.t === 'var' ? ev.simpleValue(b, f) : NOT_SIMPLE;
+      if (v === undefined) v = NOT_SIMPLE;
+    }
+    if (v === NOT_SIMPLE) return NOT_DIRECT;
+    ev.tick();
+    if (v === undefined) return DIRECT_FAIL;
+    const cur = f[a.slot];
+    if (cur !== undefined) return equal(cur, v) ? DIRECT_OK : DIRECT_FAIL;
+    f[a.slot] = v;
+    return a.slot;
+  }
+  return NOT_DIRECT;
+}
+
+/** A builtin call whose operands are all known: its result (undefined = none), or NOT_SIMPLE. */
+export function directCall(
+  ev: Evaluator,
+
+  t: Extract<Term, { t: 'call' }>,
+  info: CallInfo,
+  f: Frame,
+): Value | undefined | typeof NOT_SIMPLE {
+  const def = info.def;
+  if (
+    def === undefined ||
+    def.relation !== undefined ||
+    info.name === 'print' ||
+    info.name === TEMPLATE_STRING
+  ) {
+    return NOT_SIMPLE;
+  }
+  if (def.arity >= 0 && t.args.length !== def.arity) return NOT_SIMPLE;
+  const vs: Value[] = new Array(t.args.length);
+  for (let j = 0; j < t.args.length; j++) {
+    const v = ev.simpleValue(t.args[j]!, f);
+    if (v === undefined) return NOT_SIMPLE;
+    vs[j] = v;
+  }
+  let out: Value | undefined;
+  callBuiltin(
+    ev,
+    info.name,
+    vs,
+    t.loc,
+    (v) => {
+      out = v;
+      return true;
+    },
+    def,
+  );
+  return out;
+}
+
+/** Per call site: the target's name, arity, builtin definition or rule node (computed once). */
+export function callInfo(ev: Evaluator, t: Extract<Term, { t: 'call' }>): CallInfo {
+  let info = callInfos.get(t);
+  if (info === undefined) {
+    const target = t.target;
+    if (target === undefined) throw new PolicyError('rego_type_error', 'unresolved call', t.loc);
+    if (target.kind === 'builtin') {
+      const def = ev.registry.get(target.name);
+      info = { name: target.name, arity: def?.arity ?? -1, def, node: undefined };
+    } else {
+      info = {
+        name: `data.${target.path.join('.')}`,
+        arity: ev.tree.funcArity(target.path) ?? -1,
+        def: undefined,
+        node: ev.tree.find(target.path),
+      };
+    }
+    callInfos.set(t, info);
+  }
+  return info;
+}
+
+/** Evaluates a call (user function, builtin or mock) with the given input operands. */
+export function evalCall(
+  ev: Evaluator,
+  t: Extract<Term, { t: 'call' }>,
+  args: readonly Term[],
+  f: Frame,
+  k: VCont,
+): boolean {
+  if (t.constant !== undefined) return k(t.constant);
+  const info = callInfo(ev, t);
+  const name = info.name;
+  if (info.def !== undefined && name === 'print') return evalPrint(ev, args, f, k, t.loc);
+  if (info.def !== undefined && name === TEMPLATE_STRING) return k(formatParts(ev, args, f, false).join(''));
+  const mock = ev.mocks === null ? undefined : ev.mocks.get(name);
+  return ev.evalItems(args, 0, [], f, (vs) => {
+    if (mock !== undefined) return callMock(ev, mock, vs, t, k);
+    if (t.target!.kind === 'func') {
+      if (info.node === undefined) return false;
+      const r = evalFunction(ev, info.node, vs, t.loc);
+      return r === undefined ? false : k(r);
+    }
+    return callBuiltin(ev, name, vs, t.loc, k, info.def);
+  });
+}
+
+export function callMock(
+  ev: Evaluator,
+  mock: Mock,
+  vs: Value[],
+  t: Extract<Term, { t: 'call' }>,
+  k: VCont,
+): boolean {
+  if ('value' in mock) return k(mock.value);
+  // A replacement runs without the mocks in force: a mock never calls another mock.
+  const saved = ev.mocks;
+  ev.mocks = null;
+  let r: Value | undefined;
+  let stop = false;
+  try {
+    if (mock.target.kind === 'func') {
+      const node = ev.tree.find(mock.target.path);
+      r = node === undefined ? undefined : evalFunction(ev, node, vs, t.loc);
+    } else {
+      stop = callBuiltin(ev, mock.target.name, vs, t.loc, (v) => {
+        r = v;
+        return true;
+      });
+    }
+  } finally {
+    ev.mocks = saved;
+  }
+  void stop;
+  return r === undefined ? false : k(r);
+}
+
+/** Calls a builtin, mapping its errors to OPA's codes and strictness. */
+export function callBuiltin(
+  ev: Evaluator,
+  name: string,
+  vs: readonly Value[],
+  loc: Loc,
+  k: VCont,
+  known?: BuiltinDef,
+): boolean {
+  const def = known ?? ev.registry.get(name);
+  if (def === undefined) throw new PolicyError('rego_type_error', `undefined function ${name}`, loc);
+  let result: Value | undefined;
+  try {
+    if (def.args !== undefined) checkArgs(name, vs, def.args);
+    if (def.relation !== undefined) {
+      for (const r of def.relation(vs, ev.ctx)) if (k(r)) return true;
+      return false;
+    }
+    result = def.impl(vs, ev.ctx);
+  } catch (err) {
+    if (err instanceof PolicyError) throw err;
+    if (err instanceof BuiltinError) {
+      // OPA swallows builtin type errors too unless builtin errors are strict.
+      if (ev.opts.strictBuiltinErrors) {
+        throw new PolicyError(err.code, err.message, loc, { cause: err });
+      }
+      return false;
+    }
+    if (err instanceof RangeError && /call stack/.test(err.message)) throw err;
+    if (ev.opts.strictBuiltinErrors) {
+      throw new PolicyError('eval_builtin_error', `${name}: ${(err as Error).message}`, loc, {
+        cause: err,
+      });
+    }
+    return false;
+  }
+  return result === undefined ? false : k(result);
+}
+
+/** Each operand's values (all of them, or the first); errors other than limits make it undefined. */
+export function operandValues(ev: Evaluator, args: readonly Term[], f: Frame, all: boolean): Value[][] {
+  const out: Value[][] = [];
+  for (const a of args) {
+    const vals: Value[] = [];
+    try {
+      ev.evalTerm(a, f, (v) => {
+        vals.push(v);
+        return !all;
+      });
+    } catch (err) {
+      if (
+        !(err instanceof PolicyError) ||
+        err.code === 'eval_limit_error' ||
+        err.code === 'eval_cancel_error'
+      ) {
+        throw err;
+      }
+    }
+    out.push(vals);
+  }
+  return out;
+}
+
+/** Formats operands like `print`: undefined ones as `<undefined>`, strings raw. */
+export function formatParts(ev: Evaluator, args: readonly Term[], f: Frame, all: boolean): string[] {
+  return operandValues(ev, args, f, all).map((vals) =>
+    vals.length === 0 ? '<undefined>' : vals.map(formatPrintValue).join(', '),
+  );
+}
+
+export function evalPrint(ev: Evaluator, args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
+  ev.prints.pushCall(loc.file, loc.row, operandValues(ev, args, f, true));
+  return k(true);
+}
+
+/** What a call site resolves to; cached per term (terms belong to one compiled policy). */
+export interface CallInfo {
+  readonly name: string;
+  readonly arity: number;
+  readonly def: BuiltinDef | undefined;
+  readonly node: RuleNode | undefined;
+}
+
+const callInfos = new WeakMap<Term, CallInfo>();
+
+/** Results of Evaluator.direct (a slot number >= 0 means "succeeded and bound that slot"). */
+export const NOT_DIRECT = -1;
+export const DIRECT_FAIL = -2;
+export const DIRECT_OK = -3;
+/** Marker: a call's operands are not all known without evaluation. */
+const NOT_SIMPLE: unique symbol = Symbol('not simple');

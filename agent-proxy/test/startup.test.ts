@@ -64,16 +64,17 @@ async function refused(args: readonly string[], socket: string): Promise<string>
   return line;
 }
 
-test('a policy that does not parse: exit 2, one line naming the policy', async () => {
+test('a policy that does not parse: exit 2, one line naming the policy', async (t) => {
   const c = fresh();
   const bad = join(tmp.dir, 'syntax-error.rego');
   writeFileSync(bad, 'package agent_policy\n\ndefault ExecProcessRequest := \n  {{{ not rego\n');
   const line = await refused([...c.args, '--policy', bad], c.socket);
+  t.diagnostic(line);
   assert.match(line, /policy does not load: /);
   assert.ok(!existsSync(c.log), 'no log created for a proxy that cannot decide');
 });
 
-test('a log its register does not explain: recovery refuses, the log is left untouched', async () => {
+test('a log its register does not explain: recovery refuses, the log is left untouched', async (t) => {
   const c = fresh();
   const first = await spawnProxy(`unix://${c.socket}`, [...c.args, '--policy', join(tmp.dir, 'good.rego')]);
   await first.stop();
@@ -83,34 +84,48 @@ test('a log its register does not explain: recovery refuses, the log is left unt
   const other = `software:${join(tmp.dir, `register-other-${n}`)}`;
   const args = c.args.map((a) => (a === c.register ? other : a));
   const line = await refused([...args, '--policy', join(tmp.dir, 'good.rego')], c.socket);
+  t.diagnostic(line);
   assert.match(line, /measurement log cannot be recovered: /);
   assert.deepEqual(readFileSync(c.log), before, 'the refused start changed nothing in the log');
   assert.ok(!existsSync(`${c.log}.lock`), 'the log lock is released');
 });
 
-test('a required TPM register that is not there: exit 2, one line naming the backend', async () => {
+test('a required TPM register that is not there: exit 2, one line naming the backend', async (t) => {
   const c = fresh();
   const args = c.args.map((a) => (a === c.register ? 'tpm:swtpm:/nonexistent.sock:pcr=23' : a));
   const line = await refused([...args, '--policy', join(tmp.dir, 'good.rego')], c.socket);
+  t.diagnostic(line);
   assert.match(line, /register backend unavailable: /);
   assert.ok(!existsSync(c.log), 'no log opened without its register');
 });
 
-test('an unknown key in the TOML config: exit 2, one line naming the key', async () => {
+test('an unknown key in the TOML config: exit 2, one line naming the key', async (t) => {
   const c = fresh();
   const cfg = join(tmp.dir, 'unknown-key.toml');
   writeFileSync(cfg, `[policy]\nfile = "${join(tmp.dir, 'good.rego')}"\nallow_everything = true\n`);
   const line = await refused([...c.args, '--config', cfg], c.socket);
+  t.diagnostic(line);
   assert.match(line, /unknown-key\.toml: policy\.allow_everything: unknown key$/);
 });
 
-test('malformed init-data: exit 2, one line naming init-data', async () => {
+test('malformed init-data: exit 2, one line naming init-data', async (t) => {
   const c = fresh();
   const file = join(tmp.dir, 'initdata.toml');
   writeFileSync(file, 'version = "0.1.0"\nalgorithm = "sha384"\n[data\npolicy.rego = 1\n');
   const line = await refused([...c.args, '--initdata', file], c.socket);
+  t.diagnostic(line);
   assert.match(line, /init-data/);
   const d = fresh();
   const annotation = await refused([...d.args, '--initdata-annotation', '!!not base64 gzip!!'], d.socket);
+  t.diagnostic(annotation);
   assert.match(annotation, /init-data/);
+});
+
+test('a metrics address that cannot be served: the already-open listener is closed again', async (t) => {
+  const c = fresh();
+  const args = [...c.args, '--policy', join(tmp.dir, 'good.rego')];
+  const line = await refused([...args, '--metrics', join(tmp.dir, 'no-such-dir', 'metrics.sock')], c.socket);
+  t.diagnostic(line);
+  assert.match(line, /metrics\.sock/);
+  assert.ok(!existsSync(`${c.log}.lock`), 'the log lock is released');
 });

@@ -4,3 +4,4 @@ export * from './go-peers/index.js';
 export * from './rootfs/index.js';
 export * from './runc-agent/index.js';
 export * from './sys/index.js';
+export * from './policy-data/index.js';

@@ -1,6 +1,5 @@
 import { rm } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
-import type protobuf from 'protobufjs';
 import { listen, messageType, serviceMethods, TASK_SERVICE } from '../../proto/index.js';
 import { Server, type ServiceDefinition, statusError, type UnaryHandler } from '../../proto/ttrpc/index.js';
 import type { WardConfig } from '../config/schema.js';
@@ -124,7 +123,8 @@ export async function servePod(
     onIdle: () => void shutdown(),
     taskLog: (id, bundle) => taskLogger(dest, level, bundle, id),
     // With ward-agent-proxy in front of the agent, the proxy records identities (measured).
-    ...(req.config.sandbox.driver === 'local' && req.config.sandbox.local.policy !== ''
+    ...(req.config.identity.dir === '' ||
+    (req.config.sandbox.driver === 'local' && req.config.sandbox.local.policy !== '')
       ? {}
       : { identity: new ShimIdentity(req.config.identity.dir, log) }),
   });

@@ -28,4 +28,9 @@ export class StoreIdentitySink implements IdentitySink {
     if (input === null) return;
     await this.store.record(input);
   }
+
+  /** Removes a container the agent removed. */
+  async forget(containerId: string): Promise<void> {
+    await this.store.remove(containerId);
+  }
 }

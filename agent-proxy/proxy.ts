@@ -20,7 +20,10 @@ import { toTtrpcError } from './status.js';
 
 /** Where the proxy reports each container it let the agent create (the identity registry). */
 export interface IdentitySink {
+  /** A container the agent created under the policy. */
   record(entry: CreatedContainer): Promise<void>;
+  /** A container the agent removed: it no longer has an identity. */
+  forget(containerId: string): Promise<void>;
 }
 
 /** What the proxy knows about a container once the agent created it. */
@@ -140,6 +143,7 @@ export class AgentProxy {
         this.metrics.count(ctx.method, 'allowed');
         const response = await this.forward(payload, ctx);
         if (ctx.method === 'CreateContainer') this.recordIdentity(a.decoded, a.event.policyDigest, measured);
+        if (ctx.method === 'RemoveContainer') this.forgetIdentity(a.decoded);
         return response;
       }
     }
@@ -177,6 +181,15 @@ export class AgentProxy {
       this.metrics.countForwardError();
       throw err;
     }
+  }
+
+  private forgetIdentity(request: unknown): void {
+    const sink = this.opts.identity;
+    const id = (request as { container_id?: unknown }).container_id;
+    if (sink === undefined || typeof id !== 'string' || id === '') return;
+    sink.forget(id).catch((err: unknown) => {
+      this.opts.logger?.error({ err, id }, 'cannot forget container identity');
+    });
   }
 
   private recordIdentity(request: unknown, policyDigest: string, measured: AppendResult): void {

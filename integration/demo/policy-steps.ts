@@ -55,7 +55,9 @@ async function writePolicyConfig(ctx: DemoContext): Promise<PolicyPaths> {
       '[sandbox.local]',
       `policy = ${JSON.stringify(policy)}`,
       `measure_dir = ${JSON.stringify(measureDir)}`,
-      `identity_dir = ${JSON.stringify(identityDir)}`,
+      '',
+      '[identity]',
+      `dir = ${JSON.stringify(identityDir)}`,
       '',
     ].join('\n'),
   );
@@ -152,6 +154,9 @@ export const identityStep: DemoStep = {
     }
     await ctx.ward.cd.ctrOk(['tasks', 'delete', POD]);
     await ctx.ward.cd.ctrOk(['containers', 'delete', POD]);
+    const gone = await ward(['identity', 'show', POD, '--state-dir', paths.identityDir]);
+    if (gone.code === 0) throw new Error('the identity outlived its container');
+    ctx.say('identity forgotten after RemoveContainer');
     ctx.summary.push(`workload pid ${pid} attested to its container, policy and log position`);
   },
 };

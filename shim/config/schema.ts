@@ -44,7 +44,7 @@ export interface WardConfig {
   readonly identity: {
     /**
      * Identity store read by ward-spire-plugin: the proxy records containers there (with their
-     * log position); without a proxy, the shim does.
+     * log position); without a proxy, the shim does. Empty: no identities are recorded.
      */
     readonly dir: string;
   };
@@ -72,7 +72,7 @@ export const DEFAULT_CONFIG: WardConfig = {
     remote: { address: '' },
   },
   agent: { dial_timeout_ms: 10_000, request_timeout_ms: 60_000 },
-  identity: { dir: '/var/lib/ward/identity' },
+  identity: { dir: '' },
   daemon: { warm_pool: 2 },
 };
 
@@ -128,6 +128,6 @@ export const CONFIG_CHECKS: Readonly<Record<string, Check>> = {
   'sandbox.remote.address': address,
   'agent.dial_timeout_ms': intIn(100, 600_000),
   'agent.request_timeout_ms': intIn(100, 3_600_000),
-  'identity.dir': absPath,
+  'identity.dir': absPathOrEmpty,
   'daemon.warm_pool': intIn(0, MAX_WARM_POOL),
 };

@@ -160,7 +160,7 @@ export class LocalDriver implements SandboxDriver {
           '--register',
           `software:${join(measureDir, 'register')}`,
         ],
-        ...['--identity-dir', this.cfg.identity.dir],
+        ...(this.cfg.identity.dir === '' ? [] : ['--identity-dir', this.cfg.identity.dir]),
       ];
       this.proxyProc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       // The proxy's refusal to start (bad policy, unrecoverable log) is one line: keep it visible.

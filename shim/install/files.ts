@@ -1,3 +1,4 @@
+import { DEFAULT_STATE_DIR } from '../../identity/index.js';
 import { DEFAULT_CONFIG, DEFAULT_CONFIG_PATH } from '../config/schema.js';
 
 /** containerd runtime type of Ward (binary `containerd-shim-ward-v2`). */
@@ -46,7 +47,10 @@ function tomlValue(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-/** /etc/ward/config.toml with every key at its default (docs/CONFIG.md explains each). */
+/**
+ * /etc/ward/config.toml with every key at its default (docs/CONFIG.md explains each), except
+ * `identity.dir`, which an installed node sets to the identity registry's state directory.
+ */
 export function defaultConfigToml(): string {
   const out = ['# Ward shim configuration: every key with its default. See docs/CONFIG.md.'];
   const walk = (obj: Record<string, unknown>, prefix: string): void => {
@@ -61,7 +65,9 @@ export function defaultConfigToml(): string {
       walk(v, name);
     }
   };
-  walk(DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
+  // An installed node records identities for ward-spire-plugin where the plugin looks for them.
+  const installed = { ...DEFAULT_CONFIG, identity: { dir: DEFAULT_STATE_DIR } };
+  walk(installed as unknown as Record<string, unknown>, '');
   return `${out.join('\n')}\n`;
 }
 

@@ -9,6 +9,7 @@ import { notFound, ShimError } from '../errors.js';
 import { openStdio } from '../io/stdio.js';
 import type { PodDir } from '../state/pod-state.js';
 import { planContainer } from '../translate/container.js';
+import { kataExecProcess } from '../translate/exec.js';
 import { ociToProto } from '../translate/oci-proto.js';
 import { SHIM_VERSION } from '../version.js';
 import type { EventSink } from './events.js';
@@ -220,7 +221,7 @@ export class TaskService {
     const agent = this.agent();
     if (execId) {
       p.opened = await openStdio(p.stdio, { containerId: id, namespace: this.session.namespace });
-      const process = ociToProto(this.types.process, p.execSpec ?? {}, 'exec.spec');
+      const process = ociToProto(this.types.process, kataExecProcess(p.execSpec ?? {}), 'exec.spec');
       try {
         await agent.call('ExecProcess', { container_id: id, exec_id: execId, process });
       } catch (err) {

@@ -86,11 +86,30 @@ function evalCommand(query: string, o: EvalOpts): void {
         }),
       );
     }
-    process.stdout.write(`${o.format === 'json' ? toPrettyJson(out) : toJson(out)}\n`);
+    process.stdout.write(o.format === 'pretty' ? pretty(r.rows) : `${toPrettyJson(out)}\n`);
   } catch (err) {
     process.stdout.write(`${errorJson(err)}\n`);
     process.exitCode = EXIT_FAILURE;
   }
+}
+
+/**
+ * `-f pretty`, as opa eval prints it: the value alone for a query without variables, otherwise
+ * one table row per solution; `undefined` when there is none.
+ */
+function pretty(
+  rows: readonly { expressions: readonly { value: Value }[]; bindings: ReadonlyMap<string, Value> }[],
+): string {
+  if (rows.length === 0) return 'undefined\n';
+  const names = [...new Set(rows.flatMap((r) => [...r.bindings.keys()]))];
+  if (names.length === 0)
+    return rows.map((r) => r.expressions.map((e) => `${toPrettyJson(e.value)}\n`).join('')).join('');
+  const cells = rows.map((r) => names.map((n) => (r.bindings.has(n) ? toJson(r.bindings.get(n)!) : '')));
+  const widths = names.map((n, i) => Math.max(n.length, ...cells.map((c) => c[i]!.length)));
+  const line = (cs: readonly string[]): string =>
+    `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |\n`;
+  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
+  return rule + line(names) + rule + cells.map(line).join('') + rule;
 }
 
 function readArg(arg: string | undefined): Value {

@@ -39,7 +39,15 @@ async function ward(args: readonly string[]): Promise<{ code: number; out: strin
 }
 
 test('ward policy eval prints opa eval JSON with bindings and exact numbers', async () => {
-  const r = await ward([
+  const r = await ward(['policy', 'eval', '-d', dir, '-i', join(dir, 'i.json'), '-f', 'json', 'data.t.p[x]']);
+  assert.equal(r.code, 0);
+  const out = JSON.parse(r.out) as { result: { bindings: { x: number }; expressions: { text: string }[] }[] };
+  assert.deepEqual(
+    out.result.map((row) => row.bindings.x),
+    [1, 2],
+  );
+  assert.equal(out.result[0]!.expressions[0]!.text, 'data.t.p[x]');
+  const table = await ward([
     'policy',
     'eval',
     '-d',
@@ -50,13 +58,7 @@ test('ward policy eval prints opa eval JSON with bindings and exact numbers', as
     'pretty',
     'data.t.p[x]',
   ]);
-  assert.equal(r.code, 0);
-  const out = JSON.parse(r.out) as { result: { bindings: { x: number }; expressions: { text: string }[] }[] };
-  assert.deepEqual(
-    out.result.map((row) => row.bindings.x),
-    [1, 2],
-  );
-  assert.equal(out.result[0]!.expressions[0]!.text, 'data.t.p[x]');
+  assert.match(table.out, /\| x \|\n\+---\+\n\| 1 \|\n\| 2 \|/);
   const big = await ward(['policy', 'eval', '-d', dir, 'x := [data.t.big, data.n]']);
   assert.match(big.out.replace(/\s/g, ''), /"x":\[18446744073709551614,18446744073709551615\]/);
 });

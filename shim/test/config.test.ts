@@ -32,7 +32,11 @@ test('unknown keys and bad values name the file, the key and the reason', () => 
 
 test('the installed default config documents every key and parses back to the defaults', () => {
   const text = defaultConfigToml();
-  assert.deepEqual(parseConfig(text, 'default'), DEFAULT_CONFIG);
+  // An installed node records identities where ward-spire-plugin reads them; all else is default.
+  assert.deepEqual(parseConfig(text, 'default'), {
+    ...DEFAULT_CONFIG,
+    identity: { dir: '/var/lib/ward/identity' },
+  });
   for (const key of Object.keys(CONFIG_CHECKS)) {
     const leaf = key.split('.').pop() ?? key;
     assert.match(text, new RegExp(`^${leaf} = `, 'm'), key);

@@ -56,8 +56,13 @@ export function checkSourceLimits(file: string, src: string, limits: SourceLimit
   }
 }
 
-const IDENT_START = /[A-Za-z_]/;
-const IDENT_REST = /[A-Za-z0-9_]/;
+function identStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+function identRest(c: number): boolean {
+  return identStart(c) || (c >= 48 && c <= 57);
+}
 const NUMBER = /(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
 /** Splits Rego source into tokens. */
@@ -93,9 +98,9 @@ export function lex(file: string, src: string, base: LexBase = { row: 1, col: 1 
       continue;
     }
     const start = i;
-    if (IDENT_START.test(c)) {
+    if (identStart(src.charCodeAt(i))) {
       let j = i + 1;
-      while (j < src.length && IDENT_REST.test(src[j]!)) j++;
+      while (j < src.length && identRest(src.charCodeAt(j))) j++;
       const tok: Token = { kind: 'ident', text: src.slice(i, j), loc: loc(i), nl, pos: i, end: j };
       // A `# METADATA` comment block belongs to the package or rule that follows it.
       out.push(meta === null ? tok : { ...tok, meta: meta.join('\n') });
@@ -106,7 +111,7 @@ export function lex(file: string, src: string, base: LexBase = { row: 1, col: 1 
       const m = NUMBER.exec(src);
       if (m === null) fail(i, 'bad number');
       const j = i + m![0].length;
-      if (j < src.length && /[A-Za-z_0-9]/.test(src[j]!)) fail(i, 'bad number literal');
+      if (j < src.length && identRest(src.charCodeAt(j))) fail(i, 'bad number literal');
       out.push({ kind: 'number', text: m![0], loc: loc(i), nl, pos: i, end: j });
       i = j;
     } else if (c === '"') {

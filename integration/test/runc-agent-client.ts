@@ -68,6 +68,9 @@ async function connectWithRetry(path: string): Promise<Socket> {
 /** The compiled agent binary. */
 export const AGENT_BIN = join(import.meta.dirname, '../../bin/ward-runc-agent');
 
+/** Socket-file polls (25 ms apart) before an agent counts as not starting: 30 s. */
+const AGENT_START_POLLS = 1200;
+
 /** Starts the agent binary; resolves once its socket exists. */
 export async function spawnAgent(root: string, sock: string, record?: string): Promise<ChildProcess> {
   // A killed agent leaves its socket file: wait for the new one, not the stale one.
@@ -78,11 +81,16 @@ export async function spawnAgent(root: string, sock: string, record?: string): P
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  for (let i = 0; i < 200 && !existsSync(sock); i++) {
+  // Generous: on a loaded machine Node alone can take seconds to start.
+  for (let i = 0; i < AGENT_START_POLLS && !existsSync(sock); i++) {
     if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${err}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-  if (!existsSync(sock)) throw new Error(`agent did not listen: ${err}`);
+  if (!existsSync(sock)) {
+    // Not left running: its stderr pipe would keep the test process alive until its timeout.
+    child.kill('SIGKILL');
+    throw new Error(`agent did not listen: ${err}`);
+  }
   return child;
 }
 

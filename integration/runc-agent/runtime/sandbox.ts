@@ -65,6 +65,8 @@ export class Sandbox {
   #sandboxPidns = false;
   /** Containers known only from the persisted record of a previous agent. */
   readonly #recovered = new Set<string>();
+  /** Set by {@link forceCleanup}: a graceful clean-up still running then stops where it is. */
+  #forced = false;
 
   private constructor(opts: SandboxOptions) {
     this.paths = new GuestPaths(opts.root);
@@ -144,16 +146,19 @@ export class Sandbox {
     for (const id of ids) {
       this.#log.debug?.({ container: id }, 'destroy: removing container');
       await this.removeContainer(id, 0).catch((e) => this.#log.warn({ id, err: String(e) }, 'remove failed'));
+      if (this.#forced) return;
     }
     // Whatever runc still knows under our root (recovered or half-created) goes too. runc keeps
     // one directory per container there: reading it spares a `runc list` when nothing is left.
     for (const id of this.#runc.containerDirs()) {
+      if (this.#forced) return;
       this.#log.debug?.({ container: id }, 'destroy: runc delete --force of a leftover');
       await this.#runc
         .delete(id, true)
         .catch((e) => this.#log.warn({ id, err: String(e) }, 'runc delete failed'));
       rmSync(this.paths.bundle(id), { recursive: true, force: true });
     }
+    if (this.#forced) return;
     this.#recovered.clear();
     this.#log.debug?.({ storages: this.#storages.length }, 'destroy: storages, namespaces, mounts');
     for (const s of this.#storages.reverse()) removeStorage(s);
@@ -410,6 +415,7 @@ export class Sandbox {
    * throws; returns what is still there (see {@link leftovers}).
    */
   async forceCleanup(timeoutMs: number): Promise<string[]> {
+    this.#forced = true;
     this.#oom.close();
     // A runc call the graceful clean-up is stuck in would otherwise outlive the agent.
     this.#runc.killRunning();
@@ -436,7 +442,11 @@ export class Sandbox {
     } catch (e) {
       this.#log.warn({ err: String(e) }, 'force: unmount failed');
     }
-    return this.leftovers();
+    removeCgroup(sandboxCgroupPath(this.#id));
+    const left = this.leftovers();
+    // With nothing left, the record would only mislead a restarted agent.
+    if (left.length === 0) clearState(this.paths.stateFile);
+    return left;
   }
 
   /** What a clean-up left behind: runc containers, mounts under the root, live processes. */

@@ -4,6 +4,7 @@ import type { RuleNode } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
 import type { Evaluator } from './evaluator.js';
 import { type Frame, PENDING, UNDEF, type VCont } from './frame.js';
+import { lookup } from './literals.js';
 
 const SEP = '\u0000';
 
@@ -28,7 +29,7 @@ function step(
   }
   if (node === undefined) {
     if (at !== null) base = overridesUnder(ev, at, base);
-    return base === undefined ? false : ev.walk(base, path, i, f, k);
+    return base === undefined ? false : walkBase(ev, base, path, i, f, k);
   }
   if (node.hasRules || i === path.length) {
     const v = nodeValueAt(ev, node, base, at);
@@ -69,6 +70,22 @@ function step(
     return v === undefined ? false : ev.walk(v, path, i, f, k);
   }
   return ev.evalTerm(seg, f, go);
+}
+
+/**
+ * Walks a base (JSON) document. Its object keys are strings, so a constant number segment
+ * (`data.x[2]`) also finds the key "2", as OPA's storage does.
+ */
+function walkBase(ev: Evaluator, v: Value, path: readonly Term[], i: number, f: Frame, k: VCont): boolean {
+  for (; i < path.length; i++) {
+    const seg = path[i]!;
+    if (seg.t !== 'val') return ev.walk(v, path, i, f, k);
+    let c = lookup(v, seg.v);
+    if (c === undefined && typeof seg.v === 'bigint' && v instanceof ObjectV) c = v.getStr(seg.v.toString());
+    if (c === undefined) return false;
+    v = c;
+  }
+  return k(v);
 }
 
 function nodeValueAt(

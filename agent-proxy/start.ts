@@ -77,7 +77,17 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
     const l = await listen(cfg.listen);
     listener = l;
     proxy.serve(l);
-    if (cfg.metrics !== '') metricsServer = await serveMetrics(cfg.metrics, metrics);
+    if (cfg.metrics !== '') {
+      metricsServer = await serveMetrics(cfg.metrics, metrics).catch((err: unknown) => {
+        throw new ProxyError(
+          'ERR_PROXY_CONFIG',
+          `metrics: cannot serve ${cfg.metrics}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      });
+    }
     logger?.info(
       {
         listen: cfg.listen,
@@ -85,6 +95,8 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
         policy: decider.digest,
         origin: source.origin,
         seq: log.nextSequence,
+        // What recovery did on open: completed or discarded pending events, torn bytes cut.
+        recovery: log.recovery,
       },
       'ward-agent-proxy serving',
     );

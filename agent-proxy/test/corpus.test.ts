@@ -109,7 +109,6 @@ for (const folder of folders) {
     for (const d of sentAllowed)
       assert.ok(received.has(d), `${folder}: an allowed request never reached the agent`);
     for (const d of sentDenied) assert.ok(!received.has(d), `${folder}: a denied request reached the agent`);
-    assert.ok(sentDenied.length > 0 || folder !== 'pod-exec', 'pod-exec has denials');
 
     // The log holds the policy event, then one event per request with the corpus's decision,
     // and replays to the register's value.

@@ -34,6 +34,7 @@ export function resolveBody(body: Body, scope: Scope, extraNames: readonly Term[
       for (const n of ns) {
         if (n === '_') continue;
         if (scope.hasOwn(n) && explicitOwn(scope, n)) throw compileErr(`var ${n} assigned above`, e);
+        if (usedBefore.get(scope)?.has(n)) throw compileErr(`var ${n} referenced above`, e);
         scope.declare(n);
         markExplicit(scope, n);
       }
@@ -61,6 +62,7 @@ export function resolveBody(body: Body, scope: Scope, extraNames: readonly Term[
 }
 
 const explicitVars = new WeakMap<Scope, Set<string>>();
+const usedBefore = new WeakMap<Scope, Set<string>>();
 
 function markExplicit(scope: Scope, n: string): void {
   let s = explicitVars.get(scope);
@@ -276,6 +278,8 @@ export function resolveTerm(t: Term, scope: Scope, noCall = false): Term {
       if (slot !== undefined) return { t: 'var', name: t.name, slot, loc: t.loc };
       const g = globalRef(t.name, scope, t.loc);
       if (g !== null) return g;
+      // Used before its `:=` declaration in this body: remembered to report it at the `:=`.
+      (usedBefore.get(scope) ?? usedBefore.set(scope, new Set()).get(scope)!).add(t.name);
       return { t: 'var', name: t.name, slot: scope.declare(t.name), loc: t.loc };
     }
     case 'ref': {

@@ -74,6 +74,7 @@ const COMPILE: readonly { name: string; src: string; err: RegExp }[] = [
   },
   { name: 'two defaults', src: 'package t\ndefault p := 1\ndefault p := 2', err: /multiple default rules/ },
   { name: 'reassignment', src: 'package t\np if { x := 1; x := 2 }', err: /var x assigned above/ },
+  { name: 'use before :=', src: 'package t\np if { y > 1; y := 2 }', err: /var y referenced above/ },
   {
     name: 'recursion',
     src: 'package t\nf(x) := f(x)',

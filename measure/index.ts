@@ -81,6 +81,7 @@ export type { RecoveryReport } from './recovery.js';
 export { initialValueFor, type Register } from './register.js';
 export {
   compareRegister,
+  defaultReplayWorkers,
   PARALLEL_REPLAY_MIN_BYTES,
   type ReplayOptions,
   type ReplayResult,

@@ -4,7 +4,7 @@ import { algById } from './alg.js';
 import { MAX_EVENT_TEXT, newSlots } from './record.js';
 import type { ReplayOptions, ReplayResult } from './replay.js';
 import { checkRecordAt, openHasher, type RecordRules, RegisterValues } from './replay-check.js';
-import { type ChunkJob, ChunkView, controlWords } from './replay-chunks.js';
+import { type ChunkJob, ChunkView, chunksFor, controlWords } from './replay-chunks.js';
 import { startReplay } from './replay-serial.js';
 
 /**
@@ -55,14 +55,6 @@ function recordStarts(buf: Buffer, starts: Uint32Array): { count: number; stop: 
   return { count: n, stop: off };
 }
 
-/** The log bytes in shared memory: the buffer's own when it already is, else a copy. */
-function shared(buf: Buffer): { log: SharedArrayBuffer; logOffset: number } {
-  if (buf.buffer instanceof SharedArrayBuffer) return { log: buf.buffer, logOffset: buf.byteOffset };
-  const log = new SharedArrayBuffer(buf.length);
-  new Uint8Array(log).set(buf);
-  return { log, logOffset: 0 };
-}
-
 function startWorkers(job: ChunkJob, n: number): Worker[] {
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
@@ -104,15 +96,19 @@ export function replayParallel(buf: Buffer, opts: ReplayOptions, workers: number
   if ('result' in start) return start.result;
   const { rules } = start;
   const tpm = opts.tpm ?? false;
-  const starts = new Uint32Array(new SharedArrayBuffer(4 * (Math.floor(buf.length / MIN_RECORD) + 1)));
-  const { count, stop } = recordStarts(buf, starts);
-  const chunks = Math.ceil(count / CHUNK_RECORDS);
+  const maxRecords = Math.floor(buf.length / MIN_RECORD) + 1;
+  const maxChunks = chunksFor(maxRecords, CHUNK_RECORDS);
+  const starts = new Uint32Array(new SharedArrayBuffer(4 * maxRecords));
+  // The log in shared memory: the buffer's own when it already is, else a copy, made after
+  // the workers are started so that their start-up overlaps it.
+  const own = buf.buffer instanceof SharedArrayBuffer;
   const job: ChunkJob = {
-    ...shared(buf),
+    log: own ? (buf.buffer as SharedArrayBuffer) : new SharedArrayBuffer(buf.length),
+    logOffset: own ? buf.byteOffset : 0,
     logLength: buf.length,
     starts: starts.buffer as SharedArrayBuffer,
-    control: new SharedArrayBuffer(4 * controlWords(chunks)),
-    count,
+    control: new SharedArrayBuffer(4 * controlWords(maxChunks)),
+    maxChunks,
     chunkRecords: CHUNK_RECORDS,
     alg: rules.alg.name,
     mrIndex: rules.mrIndex,
@@ -122,6 +118,9 @@ export function replayParallel(buf: Buffer, opts: ReplayOptions, workers: number
   const threads = startWorkers(job, workers);
   const view = new ChunkView(job);
   try {
+    if (!own) new Uint8Array(job.log).set(buf);
+    const { count, stop } = recordStarts(buf, starts);
+    view.publish(count);
     // The chain over every readable record, while the workers check them.
     const regs = new RegisterValues(openHasher(rules.alg, buf), rules.alg, tpm);
     for (let i = 0; i < count; i++) regs.extend(buf.readUInt32LE(starts[i]!), starts[i]! + 14);

@@ -7,7 +7,7 @@ import { defaultReplayWorkers, replayParallel } from './replay-parallel.js';
 import { replaySerial } from './replay-serial.js';
 
 export { wardSequence } from './replay-check.js';
-export { PARALLEL_REPLAY_MIN_BYTES } from './replay-parallel.js';
+export { defaultReplayWorkers, PARALLEL_REPLAY_MIN_BYTES } from './replay-parallel.js';
 
 /** Member of every Ward event's content holding the record's sequence number. */
 export const SEQ_MEMBER = 'seq';

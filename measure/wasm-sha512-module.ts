@@ -7,7 +7,6 @@ import { I32, I64, name, op, section, uleb, vec } from './wasm-emit.js';
 export const LAYOUT = {
   STATE: 0,
   OUT: 64,
-  W: 128,
   K: 768,
   /** The register value a replay chain extends. */
   VALUE: 1408,
@@ -26,7 +25,7 @@ export const MSG_MAX = 64 * 1024;
 export const CHUNK_SIZE = 4 * 1024 * 1024;
 const PAGES = (LAYOUT.CHUNK + CHUNK_SIZE) / 65536;
 
-const { STATE, OUT, W, VALUE, IV, SCRATCH, EXT } = LAYOUT;
+const { STATE, OUT, VALUE, IV, SCRATCH, EXT } = LAYOUT;
 const { get, set, tee, i32, i64, load64, store64 } = op;
 const rot = (n: number): number[] => [...i64(BigInt(n)), ...op.i64rotr];
 const shr = (n: number): number[] => [...i64(BigInt(n)), ...op.i64shrU];
@@ -50,69 +49,39 @@ function bswap(x: number): number[] {
 }
 
 /**
- * f0 `blocks(ptr, n)`: compresses n blocks at ptr into STATE. Locals 2..9 a..h, 10 scratch. The
- * round constants are immediates, saving a load per round.
+ * f0 `blocks(ptr, n)`: compresses n blocks at ptr into STATE. Locals 2..9 a..h, 10 scratch,
+ * 11..26 the message schedule as a rolling window of 16 words (no memory round trips), 27 b^c
+ * carried between rounds for Maj. The round constants are immediates, saving a load per round.
  */
 function blocks(k: readonly bigint[]): number[] {
   const X = 10;
+  const w = (t: number): number => 11 + (t % 16);
+  const BC = 27;
+  const AB = 28;
   const b: number[] = [...op.block, ...op.loop, ...get(1), ...op.i32eqz, ...op.brIf(1)];
-  for (let t = 0; t < 16; t++)
-    b.push(...i32(0), ...get(0), ...load64(8 * t), ...bswap(X), ...store64(W + 8 * t));
-  for (let t = 16; t < 80; t++) {
-    // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16]
-    b.push(...i32(0), ...at(W + 8 * (t - 2)), ...tee(X), ...rot(19), ...get(X), ...rot(61), ...op.i64xor);
-    b.push(...get(X), ...shr(6), ...op.i64xor, ...at(W + 8 * (t - 7)), ...op.i64add);
-    b.push(
-      ...at(W + 8 * (t - 15)),
-      ...tee(X),
-      ...rot(1),
-      ...get(X),
-      ...rot(8),
-      ...op.i64xor,
-      ...get(X),
-      ...shr(7),
-    );
-    b.push(...op.i64xor, ...op.i64add, ...at(W + 8 * (t - 16)), ...op.i64add, ...store64(W + 8 * t));
-  }
+  for (let t = 0; t < 16; t++) b.push(...get(0), ...load64(8 * t), ...bswap(X), ...set(w(t)));
   let r = [2, 3, 4, 5, 6, 7, 8, 9];
   for (let i = 0; i < 8; i++) b.push(...at(STATE + 8 * i), ...set(r[i]!));
+  b.push(...get(3), ...get(4), ...op.i64xor, ...set(BC));
   for (let t = 0; t < 80; t++) {
     const [a, bb, c, d, e, f, g, h] = r as [number, number, number, number, number, number, number, number];
+    if (t >= 16) {
+      // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], over the slot W[t-16] held.
+      b.push(...get(w(t - 2)), ...rot(19), ...get(w(t - 2)), ...rot(61), ...op.i64xor);
+      b.push(...get(w(t - 2)), ...shr(6), ...op.i64xor, ...get(w(t - 7)), ...op.i64add);
+      b.push(...get(w(t - 15)), ...rot(1), ...get(w(t - 15)), ...rot(8), ...op.i64xor);
+      b.push(...get(w(t - 15)), ...shr(7), ...op.i64xor, ...op.i64add, ...get(w(t)), ...op.i64add);
+      b.push(...set(w(t)));
+    }
     // T1 = h + Σ1(e) + Ch(e,f,g) + K[t] + W[t]; d += T1; h = T1 + Σ0(a) + Maj(a,b,c); rename.
     b.push(...get(h), ...get(e), ...rot(14), ...get(e), ...rot(18), ...op.i64xor, ...get(e), ...rot(41));
-    b.push(
-      ...op.i64xor,
-      ...op.i64add,
-      ...get(g),
-      ...get(e),
-      ...get(f),
-      ...get(g),
-      ...op.i64xor,
-      ...op.i64and,
-    );
-    b.push(
-      ...op.i64xor,
-      ...op.i64add,
-      ...i64(k[t]!),
-      ...op.i64add,
-      ...at(W + 8 * t),
-      ...op.i64add,
-      ...set(X),
-    );
-    b.push(...get(d), ...get(X), ...op.i64add, ...set(d));
-    b.push(
-      ...get(X),
-      ...get(a),
-      ...rot(28),
-      ...get(a),
-      ...rot(34),
-      ...op.i64xor,
-      ...get(a),
-      ...rot(39),
-      ...op.i64xor,
-    );
-    b.push(...op.i64add, ...get(a), ...get(bb), ...op.i64and, ...get(c), ...get(a), ...get(bb), ...op.i64or);
-    b.push(...op.i64and, ...op.i64or, ...op.i64add, ...set(h));
+    b.push(...op.i64xor, ...op.i64add, ...get(g), ...get(e), ...get(f), ...get(g), ...op.i64xor);
+    b.push(...op.i64and, ...op.i64xor, ...op.i64add, ...i64(k[t]!), ...op.i64add, ...get(w(t)));
+    b.push(...op.i64add, ...set(X), ...get(d), ...get(X), ...op.i64add, ...set(d));
+    b.push(...get(X), ...get(a), ...rot(28), ...get(a), ...rot(34), ...op.i64xor, ...get(a), ...rot(39));
+    // Maj(a,b,c) = ((a^b) & (b^c)) ^ b, and this round's a^b is the next round's b^c.
+    b.push(...op.i64xor, ...op.i64add, ...get(a), ...get(bb), ...op.i64xor, ...tee(AB), ...get(BC));
+    b.push(...op.i64and, ...get(bb), ...op.i64xor, ...op.i64add, ...set(h), ...get(AB), ...set(BC));
     r = [h, a, bb, c, d, e, f, g];
   }
   for (let i = 0; i < 8; i++)
@@ -287,7 +256,7 @@ export function moduleBytes(k: readonly bigint[]): Uint8Array {
     ...section(
       10,
       vec([
-        fn([[9, I64]], blocks(k)),
+        fn([[27, I64]], blocks(k)),
         fn([[9, I64]], out()),
         fn(
           [

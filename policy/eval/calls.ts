@@ -142,6 +142,7 @@ export function evalCall(
   });
 }
 
+/** Calls a `with` replacement: a constant, or another function run without mocks. */
 export function callMock(
   ev: Evaluator,
   mock: Mock,
@@ -242,6 +243,7 @@ export function formatParts(ev: Evaluator, args: readonly Term[], f: Frame, all:
   );
 }
 
+/** `print`: records each operand's values (formatted later) and succeeds. */
 export function evalPrint(ev: Evaluator, args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
   ev.prints.pushCall(loc.file, loc.row, operandValues(ev, args, f, true));
   return k(true);
@@ -258,8 +260,11 @@ export interface CallInfo {
 const callInfos = new WeakMap<Term, CallInfo>();
 
 /** Results of Evaluator.direct (a slot number >= 0 means "succeeded and bound that slot"). */
+/** The expression needs the general (continuation) path. */
 export const NOT_DIRECT = -1;
+/** The expression ran and failed. */
 export const DIRECT_FAIL = -2;
+/** The expression ran and succeeded without binding a variable. */
 export const DIRECT_OK = -3;
 /** Marker: a call's operands are not all known without evaluation. */
 const NOT_SIMPLE: unique symbol = Symbol('not simple');

@@ -2,8 +2,9 @@ import { ObjectV, type Value } from '../value/index.js';
 import { scopeOf } from './annotations.js';
 import type { Body, Module, Rule, Term } from './ast.js';
 
-/** The builtins whose value depends on where they are called. */
+/** `rego.metadata.rule`: its value depends on the rule it is written in. */
 export const METADATA_RULE = 'rego.metadata.rule';
+/** `rego.metadata.chain`: likewise. */
 export const METADATA_CHAIN = 'rego.metadata.chain';
 
 function visitTerm(t: Term, fn: (t: Extract<Term, { t: 'call' }>) => void): void {

@@ -259,7 +259,7 @@ export interface CallInfo {
 
 const callInfos = new WeakMap<Term, CallInfo>();
 
-/** Results of Evaluator.direct (a slot number >= 0 means "succeeded and bound that slot"). */
+// Results of direct(); a slot number >= 0 means "succeeded and bound that slot".
 /** The expression needs the general (continuation) path. */
 export const NOT_DIRECT = -1;
 /** The expression ran and failed. */

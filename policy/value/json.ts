@@ -104,7 +104,7 @@ class JsonParser {
   }
 
   num(): Value {
-    const m = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
     m.lastIndex = this.i;
     const r = m.exec(this.s);
     if (r === null) this.fail('unexpected character');

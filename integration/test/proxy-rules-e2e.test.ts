@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { allowAllPolicy } from '../../agent-proxy/index.js';
 import { parseLog } from '../../measure/index.js';
+import { fromJs, KataPolicy } from '../../policy/index.js';
 import {
   BUSYBOX_IMAGE,
   buildBusyboxImage,
@@ -277,4 +278,101 @@ test('rules.rego + generated policy_data through containerd: exec only in contai
     all.filter((e) => e.rpc === 'RemoveContainerRequest' && e.decision === 'allow').length >= 1,
     true,
   );
+});
+
+/** A CreateContainerRequest policy input in the shape Ward's shim sends (see the log above). */
+function createRequest(id: string, sandboxName: string, args: string[]): Json {
+  return {
+    OCI: {
+      Annotations: {
+        'io.kubernetes.cri.sandbox-id': id,
+        'io.kubernetes.cri.sandbox-name': sandboxName,
+        'io.kubernetes.cri.sandbox-namespace': 'default',
+        'io.kubernetes.cri.container-type': 'container',
+        'io.katacontainers.pkg.oci.container_type': 'pod_container',
+        'io.kubernetes.cri.container-name': 'app',
+      },
+      Hooks: null,
+      Hostname: '',
+      Linux: {
+        CgroupsPath: `/ns/${id}`,
+        Devices: [],
+        GIDMappings: [],
+        IntelRdt: null,
+        MaskedPaths: ['/proc/kcore'],
+        MountLabel: '',
+        Namespaces: [{ Path: '', Type: 'mount' }],
+        ReadonlyPaths: ['/proc/sys'],
+        Resources: {
+          BlockIO: null,
+          CPU: null,
+          Devices: [],
+          HugepageLimits: [],
+          Memory: null,
+          Network: null,
+          Pids: null,
+        },
+        RootfsPropagation: '',
+        Seccomp: null,
+        Sysctl: {},
+        UIDMappings: [],
+      },
+      Mounts: [{ destination: '/proc', options: ['nosuid'], source: 'proc', type_: 'proc' }],
+      Process: {
+        ApparmorProfile: '',
+        Args: args,
+        Capabilities: {
+          Ambient: [],
+          Bounding: ['CAP_KILL'],
+          Effective: ['CAP_KILL'],
+          Inheritable: [],
+          Permitted: ['CAP_KILL'],
+        },
+        ConsoleSize: null,
+        Cwd: '/',
+        Env: ['PATH=/bin'],
+        NoNewPrivileges: true,
+        OOMScoreAdj: 0,
+        Rlimits: [],
+        SelinuxLabel: '',
+        Terminal: false,
+        User: { AdditionalGids: [0], GID: 0, UID: 0, Username: '' },
+      },
+      Root: { Path: `/run/kata-containers/shared/containers/${id}/rootfs`, Readonly: false },
+      Solaris: null,
+      Version: '1.0.2-dev',
+      Windows: null,
+    },
+    container_id: id,
+    devices: [],
+    exec_id: id,
+    sandbox_pidns: false,
+    shared_mounts: [],
+    stderr_port: 0,
+    stdin_port: 0,
+    stdout_port: 0,
+    storages: [],
+    string_user: null,
+  };
+}
+
+test('generated policy_data: literals are escaped for the rules that match them as regexes', async (t) => {
+  if (!existsSync(RULES)) {
+    t.skip(`needs ${RULES}`);
+    return;
+  }
+  const learned = createRequest('learned', 'my.pod', ['echo', '$HOME']);
+  const data = policyData([{ request: learned, execCommands: [['true']] }], {
+    settings: await loadSettings(SETTINGS),
+  });
+  const decide = (req: Json): boolean => {
+    const kp = new KataPolicy(policyWithData(readFileSync(RULES, 'utf8'), data), { file: 'rules.rego' });
+    return kp.decide('CreateContainerRequest', fromJs(req)).allowed;
+  };
+  // Another id, same spec: allowed (sandbox id and root path are patterns, `$` is literal).
+  assert.equal(decide(createRequest('other1', 'my.pod', ['echo', '$HOME'])), true);
+  // `.` in the sandbox name is a literal dot, not any character.
+  assert.equal(decide(createRequest('other2', 'myxpod', ['echo', '$HOME'])), false);
+  assert.equal(decide(createRequest('other3', 'my.pod', ['echo', 'HOME'])), false);
+  assert.equal(decide(createRequest('Bad_Id', 'my.pod', ['echo', '$HOME'])), false);
 });

@@ -77,7 +77,7 @@ cleanup() {
   rm -rf "$req"
 }
 trap cleanup EXIT
-trap 'exit 1' TERM INT
+trap 'fail "no answer from the Ward shim daemon within ${START_TIMEOUT}s (see $RUN/daemon.log)"' TERM INT
 
 for a in "$@"; do printf '%s\n' "$a"; done >"$req/args"
 {

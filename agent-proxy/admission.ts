@@ -8,7 +8,6 @@ import {
   messageType,
   policyEndpoint,
   policyInputValue,
-  stringifyJson,
 } from '../proto/index.js';
 import type { PolicyDecider, Verdict } from './decider.js';
 import { ProxyError } from './errors.js';
@@ -44,16 +43,13 @@ export function admit(
   const requestName = policyEndpoint(typeName);
   let decoded: unknown;
   let input: unknown;
-  let inputJson: string;
   try {
     const unknownField = findUnknownField(messageType(typeName), payload);
     if (unknownField !== undefined) {
       throw new Error(`field ${unknownField} is not in Ward's schema; refusing what the policy cannot see`);
     }
     decoded = decode(typeName, payload);
-    const value = policyInputValue(typeName, decoded as never, profile);
-    input = value;
-    inputJson = stringifyJson(value);
+    input = policyInputValue(typeName, decoded as never, profile);
   } catch (err) {
     const error = new ProxyError(
       'ERR_PROXY_DECODE',
@@ -67,8 +63,8 @@ export function admit(
   const digest = decider.digest;
   const isSetPolicy = requestName === SET_POLICY;
   const verdict: Verdict = isSetPolicy
-    ? decider.setPolicy(inputJson, (decoded as { policy: string }).policy)
-    : decider.decide(requestName, inputJson);
+    ? decider.setPolicy(input, (decoded as { policy: string }).policy)
+    : decider.decide(requestName, input);
   if (verdict.error !== undefined && !verdict.allowed) {
     const error = new ProxyError('ERR_PROXY_POLICY', verdict.message || `${requestName}: policy failed`, {
       cause: verdict.error,

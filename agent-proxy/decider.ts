@@ -16,8 +16,11 @@ export interface Verdict {
 export interface PolicyDecider {
   /** `sha256:<hex>` of the active policy text. */
   readonly digest: string;
-  /** Decides `data.agent_policy.<requestName>` with the policy-input JSON text. */
-  decide(requestName: string, inputJson: string): Verdict;
+  /**
+   * Decides `data.agent_policy.<requestName>` with the policy input: the JSON value the
+   * kata-agent would serialize (64-bit integers as bigint, exact).
+   */
+  decide(requestName: string, input: unknown): Verdict;
   /** SetPolicyRequest: decided by the current policy; when allowed the new policy replaces it. */
-  setPolicy(inputJson: string, policyText: string): Verdict;
+  setPolicy(input: unknown, policyText: string): Verdict;
 }

@@ -22,6 +22,13 @@ export function direct(ev: Evaluator, e: Expr, f: Frame): number {
   if (e.k === 'term') {
     if (e.neg) return NOT_DIRECT;
     const t = e.term;
+    if (t.t === 'ref') {
+      // A condition such as `input.allowed` or `ret.allowed`: defined and not false.
+      const v = ev.simpleValue(t, f);
+      if (v === undefined) return NOT_DIRECT;
+      ev.tick();
+      return v === false ? DIRECT_FAIL : DIRECT_OK;
+    }
     if (t.t !== 'call' || t.target?.kind !== 'builtin' || t.constant !== undefined) return NOT_DIRECT;
     const info = callInfo(ev, t);
     if (info.name === 'print') {
@@ -42,7 +49,7 @@ export function direct(ev: Evaluator, e: Expr, f: Frame): number {
     if (b.t === 'call' && b.target?.kind === 'builtin' && b.constant === undefined) {
       v = directCall(ev, b, callInfo(ev, b), f);
     } else {
-      v = b.t === 'val' || b.t === 'var' ? ev.simpleValue(b, f) : NOT_SIMPLE;
+      v = b.t === 'val' || b.t === 'var' || b.t === 'ref' ? ev.simpleValue(b, f) : NOT_SIMPLE;
       if (v === undefined) v = NOT_SIMPLE;
     }
     if (v === NOT_SIMPLE) return NOT_DIRECT;

@@ -418,6 +418,19 @@ export class Evaluator implements WithState {
       case 'set':
       case 'obj':
         return constantOf(t);
+      case 'ref': {
+        // `a.b[c]` on a bound variable or the input, with known keys: plain lookups. Anything
+        // else (data, iteration, a missing key) takes the general path.
+        const h = t.head;
+        if (h.t !== 'var') return undefined;
+        let v: Value | undefined = h.slot >= 0 ? f[h.slot] : h.slot === INPUT_SLOT ? this.input : undefined;
+        for (let i = 0; v !== undefined && i < t.path.length; i++) {
+          const seg = t.path[i]!;
+          const key = seg.t === 'val' ? seg.v : seg.t === 'var' && seg.slot >= 0 ? f[seg.slot] : undefined;
+          v = key === undefined ? undefined : lookup(v, key);
+        }
+        return v;
+      }
       default:
         return undefined;
     }

@@ -179,6 +179,8 @@ test('rules.rego + generated policy_data through containerd: exec only in contai
   const creates = learned.filter((e) => e.rpc === 'CreateContainerRequest' && e.request);
   const sandbox = learned.find((e) => e.rpc === 'CreateSandboxRequest');
   assert.equal(creates.length, 2);
+  // Spec.Version carries the bundle's ociVersion, as the Kata runtime sends it (genpolicy compares it).
+  for (const e of creates) assert.match(String((e.request?.['OCI'] as Json)['Version']), /^1\.\d+\.\d+/);
   assert.ok(sandbox?.request);
   const containers: PolicyContainer[] = creates.map((e) => ({
     request: e.request ?? {},

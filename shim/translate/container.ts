@@ -52,6 +52,8 @@ function isSystem(dest: string): boolean {
  */
 export function planContainer(containerId: string, ociSpec: Json, uniq: () => string): ContainerPlan {
   const spec = clone(ociSpec);
+  // The Kata runtime's Spec.Version carries ociVersion; the names differ, so map it explicitly.
+  if (typeof spec['ociVersion'] === 'string') spec['version'] = spec['ociVersion'];
   const root = isObject(spec['root']) ? spec['root'] : {};
   spec['root'] = { ...root, path: guestRootfs(containerId) };
 

@@ -87,19 +87,40 @@ export function directCall(
     if (v === undefined) return NOT_SIMPLE;
     vs[j] = v;
   }
-  let out: Value | undefined;
-  callBuiltin(
-    ev,
-    info.name,
-    vs,
-    t.loc,
-    (v) => {
-      out = v;
-      return true;
-    },
-    def,
-  );
-  return out;
+  return invokeBuiltin(ev, def, info.name, vs, t.loc);
+}
+
+/**
+ * Runs a (non-relation) builtin: its result, or undefined for no result and for builtin errors
+ * in non-strict mode (OPA's semantics); strict mode turns those into PolicyErrors.
+ */
+export function invokeBuiltin(
+  ev: Evaluator,
+  def: BuiltinDef,
+  name: string,
+  vs: readonly Value[],
+  loc: Loc,
+): Value | undefined {
+  try {
+    if (def.args !== undefined) checkArgs(name, vs, def.args);
+    return def.impl(vs, ev.ctx);
+  } catch (err) {
+    return builtinFailure(ev, err, name, loc);
+  }
+}
+
+function builtinFailure(ev: Evaluator, err: unknown, name: string, loc: Loc): undefined {
+  if (err instanceof PolicyError) throw err;
+  if (err instanceof BuiltinError) {
+    // OPA swallows builtin type errors too unless builtin errors are strict.
+    if (ev.opts.strictBuiltinErrors) throw new PolicyError(err.code, err.message, loc, { cause: err });
+    return undefined;
+  }
+  if (err instanceof RangeError && /call stack/.test(err.message)) throw err;
+  if (ev.opts.strictBuiltinErrors) {
+    throw new PolicyError('eval_builtin_error', `${name}: ${(err as Error).message}`, loc, { cause: err });
+  }
+  return undefined;
 }
 
 /** Per call site: the target's name, arity, builtin definition or rule node (computed once). */
@@ -191,31 +212,18 @@ export function callBuiltin(
 ): boolean {
   const def = known ?? ev.registry.get(name);
   if (def === undefined) throw new PolicyError('rego_type_error', `undefined function ${name}`, loc);
-  let result: Value | undefined;
-  try {
-    if (def.args !== undefined) checkArgs(name, vs, def.args);
-    if (def.relation !== undefined) {
-      for (const r of def.relation(vs, ev.ctx)) if (k(r)) return true;
-      return false;
+  if (def.relation !== undefined) {
+    let outputs: Iterable<Value>;
+    try {
+      if (def.args !== undefined) checkArgs(name, vs, def.args);
+      outputs = def.relation(vs, ev.ctx);
+    } catch (err) {
+      return builtinFailure(ev, err, name, loc) ?? false;
     }
-    result = def.impl(vs, ev.ctx);
-  } catch (err) {
-    if (err instanceof PolicyError) throw err;
-    if (err instanceof BuiltinError) {
-      // OPA swallows builtin type errors too unless builtin errors are strict.
-      if (ev.opts.strictBuiltinErrors) {
-        throw new PolicyError(err.code, err.message, loc, { cause: err });
-      }
-      return false;
-    }
-    if (err instanceof RangeError && /call stack/.test(err.message)) throw err;
-    if (ev.opts.strictBuiltinErrors) {
-      throw new PolicyError('eval_builtin_error', `${name}: ${(err as Error).message}`, loc, {
-        cause: err,
-      });
-    }
+    for (const r of outputs) if (k(r)) return true;
     return false;
   }
+  const result = invokeBuiltin(ev, def, name, vs, loc);
   return result === undefined ? false : k(result);
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../policy/index.js';
+import { defaultRegistry, Engine } from '../policy/index.js';
 import type { BenchSuite } from './suites.js';
 import { type BenchTable, fmt, percentile } from './table.js';
 
@@ -45,6 +45,22 @@ async function run(): Promise<readonly BenchTable[]> {
     // fastFunctions: same decisions, memoised functions, shorter print output.
     const fast = new Engine({ v0Compatible: true, fastFunctions: true });
     fast.addPolicy('policy.rego', source);
+    // Attribution only: regex.match on a plain cached RegExp instead of the time-limited sandbox,
+    // to show how much of a decision the guard costs (the corpus patterns mean the same in both).
+    const registry = defaultRegistry().clone();
+    const compiled = new Map<string, RegExp>();
+    registry.register({
+      name: 'regex.match',
+      arity: 2,
+      args: ['string', 'string'],
+      impl: ([p, s]) => {
+        let re = compiled.get(p as string);
+        if (re === undefined) compiled.set(p as string, (re = new RegExp(p as string, 'u')));
+        return re.test(s as string);
+      },
+    });
+    const unguarded = new Engine({ v0Compatible: true, registry });
+    unguarded.addPolicy('policy.rego', source);
     const inputs = new Map<string, string>();
     for (const line of readFileSync(join(corpus, 'inputs.txt'), 'utf8').split('\n')) {
       const m = /^\["ep":"([A-Za-z]+)",(.*)\],?$/.exec(line.trim());
@@ -56,6 +72,10 @@ async function run(): Promise<readonly BenchTable[]> {
       try {
         rows.push(row(`${ep} (pod-exec)`, measure(engine, `data.agent_policy.${ep}`, input, ITERATIONS)));
         rows.push(row(`${ep} (fastFunctions)`, measure(fast, `data.agent_policy.${ep}`, input, ITERATIONS)));
+        if (ep === 'CreateContainerRequest') {
+          const q = `data.agent_policy.${ep}`;
+          rows.push(row(`${ep} (regex unguarded, attribution)`, measure(unguarded, q, input, ITERATIONS)));
+        }
       } catch (err) {
         notes.push(`${ep}: ${(err as Error).message}`);
       }

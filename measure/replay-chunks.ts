@@ -29,11 +29,13 @@ export interface ChunkJob {
 const CTL_NEXT = 0;
 /** control[CTL_CANCEL]: 1 once the main thread needs no more chunks. */
 const CTL_CANCEL = 1;
-/** control[CTL_COUNT]: records to check; set with CTL_READY once the log and starts are in place. */
+/** control[CTL_COUNT]: records whose bytes and starts are in place so far; CTL_FINAL: 1 when that is all. */
 const CTL_COUNT = 2;
-const CTL_READY = 3;
+const CTL_FINAL = 3;
+/** control[CTL_VERSION]: bumped after every change of the words above; threads wait on it. */
+const CTL_VERSION = 4;
 /** control[CTL_STATE + c]: chunk c's state (0 unclaimed, 1 claimed, DONE); then one result each. */
-const CTL_STATE = 4;
+const CTL_STATE = 5;
 const CLAIMED = 1;
 const DONE = 2;
 
@@ -47,10 +49,13 @@ export function chunksFor(records: number, chunkRecords: number): number {
   return Math.ceil(records / chunkRecords);
 }
 
-/** One thread's view of a job: the shared arrays plus its own slots and hasher. */
+/**
+ * One thread's view of a job: the shared arrays plus its own slots and hasher. The main thread
+ * publishes records as it copies the log into shared memory, so workers start on the first
+ * chunks while the copy goes on.
+ */
 export class ChunkView {
-  /** Chunks to check; known once the job is ready. */
-  chunks = 0;
+  /** Records published so far (all of them once final). */
   private count = 0;
   private readonly buf: Buffer;
   private readonly starts: Uint32Array;
@@ -68,28 +73,24 @@ export class ChunkView {
     this.hasher = openHasher(alg, this.buf);
   }
 
-  /** Main thread: the log and the record starts are in place; `count` records are to be checked. */
-  publish(count: number): void {
-    this.setCount(count);
-    Atomics.store(this.ctl, CTL_COUNT, count);
-    Atomics.store(this.ctl, CTL_READY, 1);
-    Atomics.notify(this.ctl, CTL_READY);
+  /** Chunks to check (final once the main thread has published the last record). */
+  get chunks(): number {
+    return Math.min(this.job.maxChunks, chunksFor(this.count, this.job.chunkRecords));
   }
 
-  /** Worker: waits until the job is ready (or cancelled), then claims chunks like {@link runClaims}. */
-  runWhenReady(): void {
-    while (Atomics.load(this.ctl, CTL_READY) === 0 && Atomics.load(this.ctl, CTL_CANCEL) === 0) {
-      Atomics.wait(this.ctl, CTL_READY, 0);
-    }
-    this.setCount(Atomics.load(this.ctl, CTL_COUNT));
-    this.runClaims();
+  /** Main thread: records [0, count) have their bytes and starts in place; `final` when there are no more. */
+  publish(count: number, final: boolean): void {
+    this.count = count;
+    Atomics.store(this.ctl, CTL_COUNT, count);
+    if (final) Atomics.store(this.ctl, CTL_FINAL, 1);
+    this.bump();
   }
 
   /** Claims and checks chunks until none is left (or the main thread cancels), publishing each result. */
   runClaims(): void {
-    while (Atomics.load(this.ctl, CTL_CANCEL) === 0) {
+    for (;;) {
       const c = Atomics.add(this.ctl, CTL_NEXT, 1);
-      if (c >= this.chunks) return;
+      if (!this.await(c)) return;
       if (Atomics.compareExchange(this.ctl, CTL_STATE + c, 0, CLAIMED) !== 0) continue;
       const r = this.check(c);
       Atomics.store(this.ctl, CTL_STATE + this.job.maxChunks + c, r);
@@ -113,15 +114,32 @@ export class ChunkView {
     }
   }
 
-  /** Tells the workers to stop (claiming, or waiting for the job). */
+  /** Tells the workers to stop (claiming, or waiting for records). */
   cancel(): void {
     Atomics.store(this.ctl, CTL_CANCEL, 1);
-    Atomics.notify(this.ctl, CTL_READY);
+    this.bump();
   }
 
-  private setCount(count: number): void {
-    this.count = count;
-    this.chunks = Math.min(this.job.maxChunks, chunksFor(count, this.job.chunkRecords));
+  private bump(): void {
+    Atomics.add(this.ctl, CTL_VERSION, 1);
+    Atomics.notify(this.ctl, CTL_VERSION);
+  }
+
+  /**
+   * Waits until chunk c's records are all published; false when c is past the last chunk or the
+   * main thread cancelled. Reads the version first: any publish after that read changes it, so
+   * the wait cannot miss one.
+   */
+  private await(c: number): boolean {
+    for (;;) {
+      const version = Atomics.load(this.ctl, CTL_VERSION);
+      if (Atomics.load(this.ctl, CTL_CANCEL) !== 0) return false;
+      const final = Atomics.load(this.ctl, CTL_FINAL) === 1;
+      this.count = Atomics.load(this.ctl, CTL_COUNT);
+      if (final) return c < this.chunks;
+      if ((c + 1) * this.job.chunkRecords <= this.count) return true;
+      Atomics.wait(this.ctl, CTL_VERSION, version);
+    }
   }
 
   /** Index of the first broken record of chunk c, or -1. */

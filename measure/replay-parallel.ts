@@ -21,6 +21,8 @@ import { startReplay } from './replay-serial.js';
 export const PARALLEL_REPLAY_MIN_BYTES = 16 * 1024 * 1024;
 /** Records per chunk: small enough to balance threads, large enough that claiming is negligible. */
 const CHUNK_RECORDS = 2048;
+/** Bytes the main thread copies into shared memory between two publications of records. */
+const PUBLISH_SLAB = 8 * 1024 * 1024;
 /** How long the main thread waits for a chunk a worker claimed before checking it itself. */
 const CHUNK_WAIT_MS = 2000;
 /** Smallest record: SHA-256 digest and an event of 8 bytes (bounds the boundary table). */
@@ -33,15 +35,23 @@ export function defaultReplayWorkers(bytes: number): number {
   return bytes >= PARALLEL_REPLAY_MIN_BYTES ? Math.max(0, availableParallelism() - 1) : 0;
 }
 
+/** Where a boundary scan stands: records found, the next record's offset, and whether it is over. */
+interface Boundaries {
+  count: number;
+  off: number;
+  /** The scan reached the end, or a record it cannot read (record `count`, at `off`). */
+  done: boolean;
+}
+
 /**
- * Start offsets of the records whose header and length fields are readable, into `starts`;
- * returns how many, and where the first unreadable record (or the end) begins. Every stop
- * condition is one scanRecord also fails on, so that record is broken for the full check too.
+ * Continues `at` over the records that end by `limit`, writing their start offsets. Every stop
+ * condition other than `limit` is one scanRecord also fails on, so the record there is broken
+ * for the full check too.
  */
-function recordStarts(buf: Buffer, starts: Uint32Array): { count: number; stop: number } {
+function scanBoundaries(buf: Buffer, starts: Uint32Array, at: Boundaries, limit: number): void {
   const len = buf.length;
-  let off = 0;
-  let n = 0;
+  let { count, off } = at;
+  let done = true;
   while (off < len) {
     const left = len - off;
     if (left < 14) break;
@@ -49,10 +59,16 @@ function recordStarts(buf: Buffer, starts: Uint32Array): { count: number; stop: 
     if (!alg || left < 18 + alg.size) break;
     const size = buf.readUInt32LE(off + 14 + alg.size);
     if (size < 8 || size > MAX_EVENT_TEXT + 8 || left < 18 + alg.size + size) break;
-    starts[n++] = off;
+    if (off + 18 + alg.size + size > limit) {
+      done = false;
+      break;
+    }
+    starts[count++] = off;
     off += 18 + alg.size + size;
   }
-  return { count: n, stop: off };
+  at.count = count;
+  at.off = off;
+  at.done = done;
 }
 
 function startWorkers(job: ChunkJob, n: number): Worker[] {
@@ -118,9 +134,18 @@ export function replayParallel(buf: Buffer, opts: ReplayOptions, workers: number
   const threads = startWorkers(job, workers);
   const view = new ChunkView(job);
   try {
-    if (!own) new Uint8Array(job.log).set(buf);
-    const { count, stop } = recordStarts(buf, starts);
-    view.publish(count);
+    // Copy (when needed) and find boundaries slab by slab, publishing records as they become
+    // readable in shared memory, so that workers start before the copy ends.
+    const at: Boundaries = { count: 0, off: 0, done: false };
+    const shm = new Uint8Array(job.log, job.logOffset, job.logLength);
+    for (let copied = 0; !at.done; ) {
+      const next = Math.min(buf.length, copied + PUBLISH_SLAB);
+      if (!own) shm.set(buf.subarray(copied, next), copied);
+      copied = next;
+      scanBoundaries(buf, starts, at, copied);
+      view.publish(at.count, at.done);
+    }
+    const { count, off: stop } = at;
     // The chain over every readable record, while the workers check them.
     const regs = new RegisterValues(openHasher(rules.alg, buf), rules.alg, tpm);
     for (let i = 0; i < count; i++) regs.extend(buf.readUInt32LE(starts[i]!), starts[i]! + 14);
@@ -129,18 +154,18 @@ export function replayParallel(buf: Buffer, opts: ReplayOptions, workers: number
     for (let c = 0; c < view.chunks && bad < 0; c++) bad = view.result(c, CHUNK_WAIT_MS);
     view.cancel();
     if (bad < 0 && stop === buf.length) return { alg: rules.alg, values: regs.finish(), replayed: count };
-    const at = bad >= 0 ? bad : count;
+    const first = bad >= 0 ? bad : count;
     const message = checkRecordAt(
       buf,
-      at < count ? starts[at]! : stop,
-      at,
+      first < count ? starts[first]! : stop,
+      first,
       s,
       rules,
       openHasher(rules.alg, buf),
     );
     // Unreachable unless the two paths disagree; the single-threaded one is then the reference.
     if (message === undefined) return undefined;
-    return stopAt(buf, starts, at, message, rules, tpm);
+    return stopAt(buf, starts, first, message, rules, tpm);
   } finally {
     view.cancel();
     for (const w of threads) void w.terminate();

@@ -17,7 +17,14 @@ export { listenOnFd, socketFromFd } from './fd-stream.js';
 export { ffiConnectUnix, ffiListenUnix } from './ffi-socket.js';
 export { connectHybridVsock, HVSOCK_HANDSHAKE_TIMEOUT_MS, type HybridVsockOptions } from './hvsock.js';
 export { HANDSHAKE_LINE_MAX } from './line.js';
-export { GuardedServer, LISTEN_BACKLOG, type ListenOptions, listen, MuxedPortServer } from './listen.js';
+export {
+  GuardedServer,
+  HoldingServer,
+  LISTEN_BACKLOG,
+  type ListenOptions,
+  listen,
+  MuxedPortServer,
+} from './listen.js';
 export { HybridVsockMuxer, MUXER_FIRST_HOST_PORT, type MuxerOptions, type MuxerTarget } from './muxer.js';
 export {
   checkPeerCredentials,

@@ -1,4 +1,5 @@
-import { chmod, lstat, rm } from 'node:fs/promises';
+import { chmodSync } from 'node:fs';
+import { lstat, rm } from 'node:fs/promises';
 import { Server, type Socket } from 'node:net';
 import { type Address, formatAddress, toAddress } from './address.js';
 import { TransportError, TransportErrorCode } from './errors.js';
@@ -22,10 +23,45 @@ export interface ListenOptions {
 }
 
 /**
+ * A net.Server that holds connections accepted before anyone listens for them. `listen()`
+ * resolves after the bind, and a caller may await something else before attaching its
+ * handler; Node would emit such a connection to nobody and it would never be read. Held
+ * connections are delivered, in order, as soon as a 'connection' listener is added.
+ */
+export class HoldingServer extends Server {
+  private held: Socket[] = [];
+
+  constructor(options?: ConstructorParameters<typeof Server>[0]) {
+    super(options);
+    this.on('newListener', (event: string | symbol) => {
+      if (event !== 'connection' || this.held.length === 0) return;
+      const sockets = this.held;
+      this.held = [];
+      // After the listener is in place (newListener fires before it is added).
+      process.nextTick(() => {
+        for (const s of sockets) super.emit('connection', s);
+      });
+    });
+  }
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'connection' && this.listenerCount('connection') === 0) {
+      const socket = args[0] as Socket;
+      this.held.push(socket);
+      socket.once('close', () => {
+        this.held = this.held.filter((s) => s !== socket);
+      });
+      return true;
+    }
+    return super.emit(event, ...args);
+  }
+}
+
+/**
  * A net.Server that checks each unix peer's credentials before anyone sees the connection. A
  * refused peer is closed and reported with a 'peerRejected' event (error, socket).
  */
-export class GuardedServer extends Server {
+export class GuardedServer extends HoldingServer {
   private readonly policy: PeerCredentialPolicy;
 
   constructor(policy: PeerCredentialPolicy) {
@@ -135,16 +171,17 @@ export async function listen(address: string | Address, options: ListenOptions =
       if (a.abstract) return ffiListenUnix(a.path, true, backlog, server);
       await removeStaleSocket(a.path);
       await netListen(server, { path: a.path, backlog }, what);
-      if (options.mode !== undefined) await chmod(a.path, options.mode);
+      // Synchronously: nothing may run between the bind and the caller attaching its handler.
+      if (options.mode !== undefined) chmodSync(a.path, options.mode);
       return server;
     }
     case 'tcp': {
-      const server = new Server({ noDelay: true });
+      const server = new HoldingServer({ noDelay: true });
       await netListen(server, { host: a.host, port: a.port, backlog }, what);
       return server;
     }
     case 'vsock': {
-      const server = new Server();
+      const server = new HoldingServer();
       await listenVsock(server, a.cid, a.port, backlog);
       return server;
     }

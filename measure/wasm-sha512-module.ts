@@ -67,20 +67,23 @@ function blocks(k: readonly bigint[]): number[] {
     const [a, bb, c, d, e, f, g, h] = r as [number, number, number, number, number, number, number, number];
     if (t >= 16) {
       // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], over the slot W[t-16] held.
-      b.push(...get(w(t - 2)), ...rot(19), ...get(w(t - 2)), ...rot(61), ...op.i64xor);
+      // σ1(x) = rotr(x ^ rotr(x, 42), 19) ^ x >>> 6, σ0(x) = rotr(x ^ rotr(x, 7), 1) ^ x >>> 7.
+      b.push(...get(w(t - 2)), ...get(w(t - 2)), ...rot(42), ...op.i64xor, ...rot(19));
       b.push(...get(w(t - 2)), ...shr(6), ...op.i64xor, ...get(w(t - 7)), ...op.i64add);
-      b.push(...get(w(t - 15)), ...rot(1), ...get(w(t - 15)), ...rot(8), ...op.i64xor);
+      b.push(...get(w(t - 15)), ...get(w(t - 15)), ...rot(7), ...op.i64xor, ...rot(1));
       b.push(...get(w(t - 15)), ...shr(7), ...op.i64xor, ...op.i64add, ...get(w(t)), ...op.i64add);
       b.push(...set(w(t)));
     }
     // T1 = h + Σ1(e) + Ch(e,f,g) + K[t] + W[t]; d += T1; h = T1 + Σ0(a) + Maj(a,b,c); rename.
-    b.push(...get(h), ...get(e), ...rot(14), ...get(e), ...rot(18), ...op.i64xor, ...get(e), ...rot(41));
-    b.push(...op.i64xor, ...op.i64add, ...get(g), ...get(e), ...get(f), ...get(g), ...op.i64xor);
+    // Σ1(e) = rotr(e ^ rotr(e ^ rotr(e, 23), 4), 14), the nested form: fewer registers live.
+    b.push(...get(h), ...get(e), ...get(e), ...rot(23), ...op.i64xor, ...rot(4), ...get(e), ...op.i64xor);
+    b.push(...rot(14), ...op.i64add, ...get(g), ...get(e), ...get(f), ...get(g), ...op.i64xor);
     b.push(...op.i64and, ...op.i64xor, ...op.i64add, ...i64(k[t]!), ...op.i64add, ...get(w(t)));
     b.push(...op.i64add, ...set(X), ...get(d), ...get(X), ...op.i64add, ...set(d));
-    b.push(...get(X), ...get(a), ...rot(28), ...get(a), ...rot(34), ...op.i64xor, ...get(a), ...rot(39));
+    // Σ0(a) = rotr(a ^ rotr(a ^ rotr(a, 5), 6), 28).
+    b.push(...get(X), ...get(a), ...get(a), ...rot(5), ...op.i64xor, ...rot(6), ...get(a), ...op.i64xor);
     // Maj(a,b,c) = ((a^b) & (b^c)) ^ b, and this round's a^b is the next round's b^c.
-    b.push(...op.i64xor, ...op.i64add, ...get(a), ...get(bb), ...op.i64xor, ...tee(AB), ...get(BC));
+    b.push(...rot(28), ...op.i64add, ...get(a), ...get(bb), ...op.i64xor, ...tee(AB), ...get(BC));
     b.push(...op.i64and, ...get(bb), ...op.i64xor, ...op.i64add, ...set(h), ...get(AB), ...set(BC));
     r = [h, a, bb, c, d, e, f, g];
   }

@@ -64,9 +64,12 @@ function verdict(d: {
   message: string;
   error?: Error;
 }): Verdict {
+  // Prints are formatted lazily by the engine and only a denial's message needs them: an
+  // allowed request must not pay for formatting every print line the rules produced.
+  if (d.allowed) return { allowed: true, prints: [], message: '' };
   return d.error === undefined
-    ? { allowed: d.allowed, prints: d.prints, message: d.message }
-    : { allowed: d.allowed, prints: d.prints, message: d.message, error: d.error };
+    ? { allowed: false, prints: d.prints, message: d.message }
+    : { allowed: false, prints: d.prints, message: d.message, error: d.error };
 }
 
 /**

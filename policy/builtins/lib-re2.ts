@@ -198,7 +198,9 @@ class Translator {
       this.pos++;
     }
     if (this.flags.U) lazy = !lazy;
-    if (op !== '?' && this.closedGroupRep === true) this.risky = true;
+    // A repeated group that itself repeats can backtrack exponentially, but only when the outer
+    // repetition can run long: (x?){4} has at most 2^4 paths, (a?){30}a{30} has 2^30.
+    if (op !== '?' && this.closedGroupRep === true && repeatMax(op) > RISKY_BOUNDED_REPEAT) this.risky = true;
     if (op === '*' || op === '+' || /,\}$/.test(op)) this.unbounded++;
     this.groupRep[this.groupRep.length - 1] = true;
     this.out += op + (lazy ? '?' : '');
@@ -473,6 +475,17 @@ class Translator {
     }
     return s;
   }
+}
+
+/** Bounded repetitions of a repeating group up to this count are not worth guarding. */
+export const RISKY_BOUNDED_REPEAT = 8;
+
+/** Largest count a repetition operator allows: `*`, `+`, `{n,}` are unbounded. */
+function repeatMax(op: string): number {
+  const m = /^\{(\d+)(,(\d*))?\}$/.exec(op);
+  if (m === null) return op === '?' ? 1 : Number.POSITIVE_INFINITY;
+  if (m[2] === undefined) return Number(m[1]);
+  return m[3] === '' || m[3] === undefined ? Number.POSITIVE_INFINITY : Number(m[3]);
 }
 
 /** Translates and compiles a Go regexp; throws {@link Re2Error} for invalid patterns. */

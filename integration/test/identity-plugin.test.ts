@@ -181,7 +181,9 @@ test('Attest: pid in a Ward container cgroup → its selectors; host pid → non
     podLabels: { app: 'web' },
   });
   // kubelet's systemd driver writes the pod UID with underscores.
-  const pid = cgroups.start(`/ward-identity-test/kubepods/besteffort/pod${podUid.replaceAll('-', '_')}/${cid}`);
+  const pid = cgroups.start(
+    `/ward-identity-test/kubepods/besteffort/pod${podUid.replaceAll('-', '_')}/${cid}`,
+  );
   const res = await attest(pid);
   const sels = res['selector_values'] as string[];
   for (const s of [

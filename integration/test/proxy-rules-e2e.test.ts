@@ -180,7 +180,10 @@ test('rules.rego + generated policy_data through containerd: exec only in contai
   const sandbox = learned.find((e) => e.rpc === 'CreateSandboxRequest');
   assert.equal(creates.length, 2);
   // Spec.Version carries the bundle's ociVersion, as the Kata runtime sends it (genpolicy compares it).
-  for (const e of creates) assert.match(String((e.request?.['OCI'] as Json)['Version']), /^1\.\d+\.\d+/);
+  for (const e of creates) {
+    const oci = e.request?.['OCI'] as Json | undefined;
+    assert.match(String(oci?.['Version']), /^1\.\d+\.\d+/);
+  }
   assert.ok(sandbox?.request);
   const containers: PolicyContainer[] = creates.map((e) => ({
     request: e.request ?? {},

@@ -87,6 +87,16 @@ function startWorkers(job: ChunkJob, n: number): Worker[] {
   return workers;
 }
 
+/** Extends with records [0, end): MR index at the record's start, digest at offset 14. */
+function extendAll(regs: RegisterValues, buf: Buffer, starts: Uint32Array, end: number): void {
+  for (let i = 0; i < end; i++) {
+    const o = starts[i]!;
+    // The MR index, read without readUInt32LE's per-call argument checks (o is a known start).
+    const mr = (buf[o]! | (buf[o + 1]! << 8) | (buf[o + 2]! << 16) | (buf[o + 3]! << 24)) >>> 0;
+    regs.extend(mr, o + 14);
+  }
+}
+
 /** Values after records [0, end) and the problem at `end`, as the single-threaded path reports them. */
 function stopAt(
   buf: Buffer,
@@ -97,7 +107,7 @@ function stopAt(
   tpm: boolean,
 ): ReplayResult {
   const regs = new RegisterValues(openHasher(rules.alg, buf), rules.alg, tpm);
-  for (let i = 0; i < end; i++) regs.extend(buf.readUInt32LE(starts[i]!), starts[i]! + 14);
+  extendAll(regs, buf, starts, end);
   return { alg: rules.alg, values: regs.finish(), replayed: end, problem: { index: end, message } };
 }
 
@@ -148,7 +158,7 @@ export function replayParallel(buf: Buffer, opts: ReplayOptions, workers: number
     const { count, off: stop } = at;
     // The chain over every readable record, while the workers check them.
     const regs = new RegisterValues(openHasher(rules.alg, buf), rules.alg, tpm);
-    for (let i = 0; i < count; i++) regs.extend(buf.readUInt32LE(starts[i]!), starts[i]! + 14);
+    extendAll(regs, buf, starts, count);
     view.runClaims();
     let bad = -1;
     for (let c = 0; c < view.chunks && bad < 0; c++) bad = view.result(c, CHUNK_WAIT_MS);

@@ -112,8 +112,10 @@ function stopAt(
 }
 
 /**
- * Replays `buf` with `workers` worker threads checking records; returns undefined when the
- * log is too large for the parallel path (the caller then replays single-threaded).
+ * Replays `buf` with `workers` worker threads checking records (the log is copied into shared
+ * memory unless it already is). Returns undefined, and the caller replays single-threaded, when
+ * the log is too large for the Uint32 boundary table, or should the record the chunks name
+ * pass the single-threaded check (the two paths disagreeing).
  */
 export function replayParallel(buf: Buffer, opts: ReplayOptions, workers: number): ReplayResult | undefined {
   if (buf.length > MAX_PARALLEL_BYTES) return undefined;

@@ -1,10 +1,6 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { Engine, PolicyError, toJson } from '../index.js';
+import { runCases, type Want } from './builtin-cases.js';
 
 // Each case: a Rego expression and the JSON of its value, or the error with strict builtin errors.
-// Expected encodings come from Go 1.19 (encoding/base64, encoding/hex, net/url, encoding/json).
-type Want = string | undefined | { code: string; msg: string };
 
 const CASES: readonly [string, Want][] = [
   ['base64.encode("hello")', '"aGVsbG8="'],
@@ -47,23 +43,4 @@ const CASES: readonly [string, Want][] = [
   ['yaml.is_valid(1)', 'false'],
 ];
 
-/** Evaluates every case on one engine; exported shape shared by the family test files. */
-function run(cases: readonly [string, Want][]): void {
-  const engine = new Engine();
-  for (const [expr, want] of cases) {
-    test(expr, () => {
-      if (typeof want === 'object') {
-        assert.throws(
-          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
-          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
-        );
-        return;
-      }
-      const rows = engine.evalQuery(`x := ${expr}`).rows;
-      const got = rows[0]?.bindings.get('x');
-      assert.equal(got === undefined ? undefined : toJson(got), want);
-    });
-  }
-}
-
-run(CASES);
+runCases(CASES);

@@ -1,9 +1,4 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { Engine, PolicyError, toJson } from '../index.js';
-
-// Each case: a Rego expression and the JSON of its value, or the error with strict builtin errors.
-type Want = string | undefined | { code: string; msg: string };
+import { runCases, type Want } from './builtin-cases.js';
 
 const CASES: readonly [string, Want][] = [
   ['graph.reachable({"a": ["b"], "b": {"c"}, "c": [], "d": ["a"]}, ["a"])', '["a","b","c"]'],
@@ -24,23 +19,4 @@ const CASES: readonly [string, Want][] = [
   ],
 ];
 
-/** Evaluates every case on one engine; exported shape shared by the family test files. */
-function run(cases: readonly [string, Want][]): void {
-  const engine = new Engine();
-  for (const [expr, want] of cases) {
-    test(expr, () => {
-      if (typeof want === 'object') {
-        assert.throws(
-          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
-          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
-        );
-        return;
-      }
-      const rows = engine.evalQuery(`x := ${expr}`).rows;
-      const got = rows[0]?.bindings.get('x');
-      assert.equal(got === undefined ? undefined : toJson(got), want);
-    });
-  }
-}
-
-run(CASES);
+runCases(CASES);

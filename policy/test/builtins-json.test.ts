@@ -1,10 +1,6 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { Engine, PolicyError, toJson } from '../index.js';
+import { runCases, type Want } from './builtin-cases.js';
 
 // Each case: a Rego expression and the JSON of its value (undefined: no result), or the error with
-// strict builtin errors. Patch behaviour follows RFC 6902 as OPA applies it, also to sets.
-type Want = string | undefined | { code: string; msg: string };
 
 const CASES: readonly [string, Want][] = [
   ['json.filter({"a": {"b": 1, "c": 2}, "d": 3}, ["a/b", "d"])', '{"a":{"b":1},"d":3}'],
@@ -65,23 +61,4 @@ const CASES: readonly [string, Want][] = [
   ],
 ];
 
-/** Evaluates every case on one engine; exported shape shared by the family test files. */
-function run(cases: readonly [string, Want][]): void {
-  const engine = new Engine();
-  for (const [expr, want] of cases) {
-    test(expr, () => {
-      if (typeof want === 'object') {
-        assert.throws(
-          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
-          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
-        );
-        return;
-      }
-      const rows = engine.evalQuery(`x := ${expr}`).rows;
-      const got = rows[0]?.bindings.get('x');
-      assert.equal(got === undefined ? undefined : toJson(got), want);
-    });
-  }
-}
-
-run(CASES);
+runCases(CASES);

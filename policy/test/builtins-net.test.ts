@@ -1,10 +1,6 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { Engine, PolicyError, toJson } from '../index.js';
+import { runCases, type Want } from './builtin-cases.js';
 
 // Each case: a Rego expression and the JSON of its value, or the error with strict builtin errors.
-// Address semantics follow Go's net package (ParseIP, ParseCIDR, IPNet.Contains, IP.String).
-type Want = string | undefined | { code: string; msg: string };
 
 const CASES: readonly [string, Want][] = [
   ['net.cidr_contains("10.0.0.0/8", "10.1.2.3")', 'true'],
@@ -53,23 +49,4 @@ const CASES: readonly [string, Want][] = [
   ['net.lookup_ip_addr("10.0.0.1")', '["10.0.0.1"]'],
 ];
 
-/** Evaluates every case on one engine; exported shape shared by the family test files. */
-function run(cases: readonly [string, Want][]): void {
-  const engine = new Engine();
-  for (const [expr, want] of cases) {
-    test(expr, () => {
-      if (typeof want === 'object') {
-        assert.throws(
-          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
-          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
-        );
-        return;
-      }
-      const rows = engine.evalQuery(`x := ${expr}`).rows;
-      const got = rows[0]?.bindings.get('x');
-      assert.equal(got === undefined ? undefined : toJson(got), want);
-    });
-  }
-}
-
-run(CASES);
+runCases(CASES);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Engine, PolicyError, toJson } from '../index.js';
+import { runCases, type Want } from './builtin-cases.js';
 
 // Each case: a Rego expression and the JSON of its value (undefined: no result), or the error it
-// raises with strict builtin errors. Expected matches come from Go 1.19's regexp package.
-type Want = string | undefined | { code: string; msg: string };
 
 const CASES: readonly [string, Want][] = [
   ['regex.match(`^[a-z]+\\d$`, "abc1")', 'true'],
@@ -45,25 +44,6 @@ const CASES: readonly [string, Want][] = [
   ['regex.globs_match("[a-z]+", "[0-9]*")', 'false'],
   ['re_match("^x", "xy")', 'true'],
 ];
-
-/** Evaluates every case on one engine; exported shape shared by the family test files. */
-function run(cases: readonly [string, Want][]): void {
-  const engine = new Engine();
-  for (const [expr, want] of cases) {
-    test(expr, () => {
-      if (typeof want === 'object') {
-        assert.throws(
-          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
-          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
-        );
-        return;
-      }
-      const rows = engine.evalQuery(`x := ${expr}`).rows;
-      const got = rows[0]?.bindings.get('x');
-      assert.equal(got === undefined ? undefined : toJson(got), want);
-    });
-  }
-}
 
 // Pattern, subject and Go 1.19's regexp.FindAllString result (generated once with Go; a sample of
 // a 1,449-case corpus that this translation matched exactly).
@@ -263,4 +243,4 @@ test('regex.globs_match decides glob intersections', () => {
   }
 });
 
-run(CASES);
+runCases(CASES);

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Engine, PolicyError, toJson } from '../index.js';
+import { Engine, PolicyError } from '../index.js';
+import { runCases, type Want } from './builtin-cases.js';
 
 // Each case: a Rego expression and the JSON of its value (undefined: no result), or the error
 // (code and message substring) it raises with strict builtin errors. Expected texts for sprintf,
-// replace_n and trim_space were produced by Go 1.19 (fmt.Sprintf, strings.NewReplacer, TrimSpace).
-type Want = string | undefined | { code: string; msg: string };
 
 const CASES: readonly [string, Want][] = [
   ['sprintf("hi %v", [["there", 5, 3.14]])', '"hi [\\"there\\", 5, 3.14]"'],
@@ -88,25 +87,6 @@ const CASES: readonly [string, Want][] = [
     { code: 'eval_builtin_error', msg: 'strings.render_template: template:' },
   ],
 ];
-
-/** Evaluates every case on one engine; exported shape shared by the family test files. */
-function run(cases: readonly [string, Want][]): void {
-  const engine = new Engine();
-  for (const [expr, want] of cases) {
-    test(expr, () => {
-      if (typeof want === 'object') {
-        assert.throws(
-          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
-          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
-        );
-        return;
-      }
-      const rows = engine.evalQuery(`x := ${expr}`).rows;
-      const got = rows[0]?.bindings.get('x');
-      assert.equal(got === undefined ? undefined : toJson(got), want);
-    });
-  }
-}
 
 // Format, Rego operand array, and Go 1.19's fmt.Sprintf output for the operands OPA would pass
 // (int for integers, float64 for other numbers, string): a sample of a 742-case corpus.
@@ -304,4 +284,4 @@ test('output-heavy string builtins stay within bounds', () => {
   );
 });
 
-run(CASES);
+runCases(CASES);

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { Engine, PolicyError, toJson } from '../index.js';
+import { Engine, PolicyError } from '../index.js';
+import { runCases, type Want } from './builtin-cases.js';
 
 // Each case: a Rego expression and the JSON of its value, or the error with strict builtin errors.
-// Expected instants, texts and messages were produced by Go 1.19's time package.
-type Want = string | undefined | { code: string; msg: string };
 
 const CASES: readonly [string, Want][] = [
   ['time.parse_ns("2006-01-02T15:04:05Z07:00", "2017-06-02T19:00:00-07:00")', '1496455200000000000'],
@@ -75,25 +74,6 @@ const CASES: readonly [string, Want][] = [
   ['time.diff(1709251199000000000, 1577836800000000000)', '[4,1,28,23,59,59]'],
   ['time.now_ns() > 0', 'true'],
 ];
-
-/** Evaluates every case on one engine; exported shape shared by the family test files. */
-function run(cases: readonly [string, Want][]): void {
-  const engine = new Engine();
-  for (const [expr, want] of cases) {
-    test(expr, () => {
-      if (typeof want === 'object') {
-        assert.throws(
-          () => engine.evalQuery(`x := ${expr}`, { strictBuiltinErrors: true }),
-          (e: unknown) => e instanceof PolicyError && e.code === want.code && e.message.includes(want.msg),
-        );
-        return;
-      }
-      const rows = engine.evalQuery(`x := ${expr}`).rows;
-      const got = rows[0]?.bindings.get('x');
-      assert.equal(got === undefined ? undefined : toJson(got), want);
-    });
-  }
-}
 
 test('zone abbreviations come from tzdata when the system has it (as Go embeds it)', () => {
   const engine = new Engine();
@@ -186,4 +166,4 @@ test('time.parse_ns agrees with Go time.Parse on a corpus', () => {
   }
 });
 
-run(CASES);
+runCases(CASES);

@@ -28,7 +28,7 @@ export class PolicyError extends Error {
   /** Where in the policy the error arose, when known. */
   readonly location: Loc | undefined;
   constructor(code: PolicyErrorCode, message: string, location?: Loc, options?: { cause?: unknown }) {
-    // OPA's error text: `<file:row:col>: <code>: <message>`.
+    // OPA's error text: `<file>:<row>: <code>: <message>`; the column stays in `location`.
     super(
       location === undefined ? `${code}: ${message}` : `${fmtLoc(location)}: ${code}: ${message}`,
       options,
@@ -42,7 +42,10 @@ export class PolicyError extends Error {
   readonly bare: string;
 }
 
-/** Formats a location as `file:line:col`. */
+/**
+ * Formats a location as OPA does in error messages: `file:row`, or `row:col` when there is no
+ * file name (e.g. a query typed on the command line).
+ */
 export function fmtLoc(l: Loc): string {
-  return `${l.file}:${l.row}:${l.col}`;
+  return l.file !== '' ? `${l.file}:${l.row}` : `${l.row}:${l.col}`;
 }

@@ -55,7 +55,8 @@ export function runCase(c: ConformanceCase): string | null {
   });
   try {
     (c.modules ?? []).forEach((m, i) => {
-      engine.addPolicy(`mod${i}.rego`, m);
+      // Module names as OPA's conformance harness gives them (they appear in error messages).
+      engine.addPolicy(`test-${i}.rego`, m);
     });
     if (c.data !== undefined && c.data !== null) engine.addData(fromJs(c.data));
     if (c.input_term !== undefined) {

@@ -8,11 +8,11 @@ const PARSE: readonly { name: string; src: string; v0?: boolean; err: RegExp | n
   { name: 'v1 needs if', src: 'package t\np { true }', err: /rego_parse_error: .*`if` keyword is required/ },
   { name: 'v0 body without if', src: 'package t\np { true }', v0: true, err: null },
   { name: 'v0 module opting into v1', src: 'package t\nimport rego.v1\np { true }', v0: true, err: /`if`/ },
-  { name: 'missing package', src: 'p := 1', err: /1:1: rego_parse_error: expected package/ },
+  { name: 'missing package', src: 'p := 1', err: /t\.rego:1: rego_parse_error: expected package/ },
   {
     name: 'unterminated string',
     src: 'package t\np := "abc',
-    err: /2:6: rego_parse_error: unterminated string/,
+    err: /t\.rego:2: rego_parse_error: unterminated string/,
   },
   { name: 'bad escape', src: 'package t\np := "\\q"', err: /rego_parse_error: bad escape/ },
   { name: 'raw string spans lines', src: 'package t\np := `a\nb`\nq := 1', err: null },
@@ -97,4 +97,17 @@ test('safety reordering runs expressions after what binds them', () => {
   const e = new Engine();
   e.addPolicy('t.rego', 'package t\np := y if { y > 1; y = x + 1; x = 5 }');
   assert.equal(e.evalQuery('data.t.p').rows[0]?.expressions[0]?.value, 6n);
+});
+
+test('errors carry the full span: the message says file:row as OPA does, location adds the column', () => {
+  const e = new Engine();
+  assert.throws(
+    () => e.addPolicy('t.rego', 'package t\np := "abc'),
+    (err: unknown) =>
+      err instanceof PolicyError &&
+      err.message.startsWith('t.rego:2: rego_parse_error:') &&
+      err.location?.file === 't.rego' &&
+      err.location.row === 2 &&
+      err.location.col === 6,
+  );
 });

@@ -33,8 +33,11 @@ test('ctr run --rm through io.containerd.runc.v2 prints the busybox output', asy
     RUNC_RUNTIME,
     BUSYBOX_IMAGE,
     'h-echo',
-    'echo',
-    'hello from busybox',
+    // Not a bare `echo`: containerd 1.6's runc shim can lose the output of a process that exits
+    // right after printing (a known upstream race, not Ward's); this test only checks the harness.
+    'sh',
+    '-c',
+    'echo hello from busybox; sleep 0.2',
   ]);
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);

@@ -41,6 +41,13 @@ function need(t: { skip: (m: string) => void }): WardContainerd | undefined {
   return w;
 }
 
+/** Writes a Ward config into the run dir and runs `ctr run --rm` of the busybox image with it. */
+async function runWithConfig(x: WardContainerd, file: string, toml: string, id: string, cmd: string[]) {
+  const path = join(x.runDir, file);
+  await writeFile(path, toml);
+  return x.cd.ctr(['run', '--rm', ...RT, '--runtime-config-path', path, BUSYBOX_IMAGE, id, ...cmd]);
+}
+
 async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -179,44 +186,18 @@ test('-t gives the container a terminal with the size ctr set', async (t) => {
 test('--runtime-config-path picks the Ward config; a bad key fails start with the key named', async (t) => {
   const x = need(t);
   if (!x) return;
-  const good = join(x.runDir, 'good.toml');
-  await writeFile(good, 'log_level = "debug"\n[sandbox.local]\nagent = "process"\n');
-  const r = await x.cd.ctr([
-    'run',
-    '--rm',
-    ...RT,
-    '--runtime-config-path',
-    good,
-    BUSYBOX_IMAGE,
+  const r = await runWithConfig(
+    x,
+    'good.toml',
+    'log_level = "debug"\n[sandbox.local]\nagent = "process"\n',
     'w-cfg',
-    'echo',
-    'configured',
-  ]);
+    ['echo', 'configured'],
+  );
   assert.equal(r.stdout, 'configured\n', r.stderr);
-  const bad = join(x.runDir, 'bad.toml');
-  await writeFile(bad, '[sandbox]\ndriverr = "local"\n');
-  const b = await x.cd.ctr([
-    'run',
-    '--rm',
-    ...RT,
-    '--runtime-config-path',
-    bad,
-    BUSYBOX_IMAGE,
-    'w-badcfg',
-    'true',
-  ]);
+  const b = await runWithConfig(x, 'bad.toml', '[sandbox]\ndriverr = "local"\n', 'w-badcfg', ['true']);
   assert.notEqual(b.code, 0);
   assert.match(b.stderr, /sandbox\.driverr: unknown key/);
-  const badValue = join(x.runDir, 'bad-value.toml');
-  await writeFile(badValue, '[agent]\ndial_timeout_ms = -1\n');
-  const bv = await x.cd.ctr([
-    'run',
-    '--rm',
-    ...RT,
-    '--runtime-config-path',
-    badValue,
-    BUSYBOX_IMAGE,
-    'w-badval',
+  const bv = await runWithConfig(x, 'bad-value.toml', '[agent]\ndial_timeout_ms = -1\n', 'w-badval', [
     'true',
   ]);
   assert.match(bv.stderr, /agent\.dial_timeout_ms: must be an integer/);
@@ -339,16 +320,7 @@ test('events reach containerd in order: create, start, exec-added, exec-started,
 test('local driver over hybrid vsock: the shim dials CONNECT 1024 through a muxer socket', async (t) => {
   const x = need(t);
   if (!x) return;
-  const cfg = join(x.runDir, 'hvsock.toml');
-  await writeFile(cfg, '[sandbox.local]\ntransport = "hvsock"\n');
-  const r = await x.cd.ctr([
-    'run',
-    '--rm',
-    ...RT,
-    '--runtime-config-path',
-    cfg,
-    BUSYBOX_IMAGE,
-    'w-hvsock',
+  const r = await runWithConfig(x, 'hvsock.toml', '[sandbox.local]\ntransport = "hvsock"\n', 'w-hvsock', [
     'echo',
     'over hvsock',
   ]);

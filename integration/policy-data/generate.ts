@@ -94,7 +94,11 @@ export function policyContainer(c: PolicyContainer): Json {
       Root: { Path: '$(root_path)', Readonly: root['Readonly'] },
       Mounts: mounts.map(policyMount),
       Linux: {
-        Namespaces: linux['Namespaces'],
+        // genpolicy leaves the network namespace out: its path is the pod's, known only at run
+        // time, and rules.rego compares the input's namespaces without it.
+        Namespaces: (Array.isArray(linux['Namespaces']) ? (linux['Namespaces'] as Json[]) : []).filter(
+          (ns) => ns['Type'] !== 'network',
+        ),
         MaskedPaths: linux['MaskedPaths'],
         ReadonlyPaths: linux['ReadonlyPaths'],
         Devices: linux['Devices'],

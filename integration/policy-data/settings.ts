@@ -1,9 +1,21 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 type Json = Record<string, unknown>;
 
-/** Where this machine keeps the real Kata rules and genpolicy's settings (read-only). */
-export const KATA_RULES_DIR = '/work/shared/conformance/kata-policy/rules';
+/**
+ * The real Kata rules and genpolicy's settings, in the shared conformance data beside the project
+ * root (`../shared`), wherever the checkout is (this file runs from dist/integration/policy-data).
+ */
+export const KATA_RULES_DIR = join(
+  resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'),
+  '..',
+  'shared',
+  'conformance',
+  'kata-policy',
+  'rules',
+);
 
 /**
  * Guest paths of the Kata runtime's shared-filesystem mode (no guest image pull), which is how

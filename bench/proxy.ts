@@ -5,12 +5,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseSettings, policyData, policyWithData } from '../integration/index.js';
 import {
   AGENT_SERVICE,
   Client,
   connect,
+  decode,
   encode,
   type MessageName,
+  policyInputValue,
   requestFromPolicyInput,
   statusCodeName,
   TtrpcError,
@@ -59,77 +62,6 @@ const NAMESPACES = [
 ];
 const MASKS = { MaskedPaths: ['/proc/kcore'], ReadonlyPaths: ['/proc/sys'] };
 
-/** genpolicy-style `policy_data` for a pause sandbox and one `sh` container that may exec `echo hi`. */
-function policyData(): string {
-  const container = (kind: 'sandbox' | 'container', args: string[], execs: string[][]): unknown => ({
-    OCI: {
-      Version: '1.1.0',
-      Annotations: {
-        'io.kubernetes.cri.container-type': kind,
-        'io.kubernetes.cri.sandbox-id': '^[a-z0-9]{64}$',
-        'io.kubernetes.cri.sandbox-name': 'mypod',
-        'io.kubernetes.cri.sandbox-namespace': 'default',
-        'io.katacontainers.pkg.oci.container_type': kind === 'sandbox' ? 'pod_sandbox' : 'pod_container',
-        ...(kind === 'sandbox'
-          ? {
-              'nerdctl/network-namespace': '^/var/run/netns/cni[0-9]+$',
-              'io.kubernetes.cri.sandbox-log-directory':
-                '^/var/log/pods/$(sandbox-namespace)_$(sandbox-name)_[a-z0-9]+$',
-            }
-          : { 'io.kubernetes.cri.container-name': 'app' }),
-      },
-      Process: {
-        Terminal: false,
-        User: { UID: 65535, GID: 65535, AdditionalGids: [65535], Username: '' },
-        Args: args,
-        Env: ['PATH=/usr/bin:/bin'],
-        Cwd: '/',
-        Capabilities: { Ambient: [], Bounding: CAPS, Effective: CAPS, Inheritable: [], Permitted: CAPS },
-        NoNewPrivileges: true,
-      },
-      Root: { Path: '$(root_path)', Readonly: kind === 'sandbox' },
-      Mounts: [],
-      Linux: { Namespaces: NAMESPACES, ...MASKS, Devices: [], Sysctl: {} },
-    },
-    storages: [],
-    devices: [],
-    sandbox_pidns: false,
-    exec_commands: execs,
-  });
-  const data = {
-    containers: [container('sandbox', ['/pause'], []), container('container', ['sh'], [['echo', 'hi']])],
-    common: {
-      cpath: '/run/kata/shared',
-      sfprefix: '^$(cpath)/$(bundle-id)-[a-z0-9]{16}-',
-      root_path: '/run/kata/shared/$(bundle-id)/rootfs',
-      spath: '/run/kata/sandbox/storage',
-      ipv4_a: '100[.]64[.]0[.]0',
-      ip_p: '[0-9]{1,5}',
-      svc_name_downward_env: '[A-Z0-9_]+',
-      dns_label: '[a-z0-9]([a-z0-9]*[a-z0-9])?',
-      default_caps: CAPS,
-      privileged_caps: CAPS,
-    },
-    devices: { vfio: { device_path: '/dev/vfio/' } },
-    cluster_config: { cgroup_mount_extras_allowed: [] },
-    sandbox: { storages: [] },
-    request_defaults: {
-      CreateContainerRequest: { allow_env_regex: [] },
-      ExecProcessRequest: { allowed_commands: [], regex: [] },
-      CopyFileRequest: ['$(sfprefix)hosts$'],
-      UpdateRoutesRequest: { forbidden_source_regex: [], forbidden_device_names: [] },
-      UpdateInterfaceRequest: { allow_raw_flags: 0, forbidden_names: [], forbidden_hw_addrs: [] },
-      AddARPNeighborsRequest: { forbidden_device_names: [], forbidden_cidrs_regex: [], allowed_states: [] },
-      CloseStdinRequest: false,
-      // genpolicy allows stdout/stderr reads unless told otherwise; the bench measures that path.
-      ReadStreamRequest: true,
-      WriteStreamRequest: false,
-      UpdateEphemeralMountsRequest: false,
-    },
-  };
-  return `\npolicy_data := ${JSON.stringify(data)}\n`;
-}
-
 function process_(args: string[], caps: boolean): Record<string, unknown> {
   return {
     Terminal: false,
@@ -144,8 +76,8 @@ function process_(args: string[], caps: boolean): Record<string, unknown> {
   };
 }
 
-/** The CreateContainerRequest the runtime would send for the sandbox or the app container. */
-function createContainer(kind: 'sandbox' | 'container', id: string): Uint8Array {
+/** The CreateContainerRequest (policy-input form) the runtime sends for the sandbox or the app. */
+function createContainerInput(kind: 'sandbox' | 'container', id: string): Record<string, unknown> {
   const annotations: Record<string, string> = {
     'io.kubernetes.cri.container-type': kind,
     'io.kubernetes.cri.sandbox-id': SANDBOX_ID,
@@ -165,7 +97,7 @@ function createContainer(kind: 'sandbox' | 'container', id: string): Uint8Array 
     OCI: {
       Version: '1.1.0',
       Process: process_(kind === 'sandbox' ? ['/pause'] : ['sh'], true),
-      Root: { Path: `/run/kata/shared/${id}/rootfs`, Readonly: kind === 'sandbox' },
+      Root: { Path: `/run/kata-containers/shared/containers/${id}/rootfs`, Readonly: kind === 'sandbox' },
       Annotations: annotations,
       // rules.rego reads Resources.Devices, so the message must be present (genpolicy's runtime sends it).
       Linux: {
@@ -175,7 +107,31 @@ function createContainer(kind: 'sandbox' | 'container', id: string): Uint8Array 
       },
     },
   };
-  return typed('grpc.CreateContainerRequest', input);
+  return input;
+}
+
+/**
+ * Kata's rules.rego with the `policy_data` genpolicy would write for this pod, derived from the
+ * pod's own CreateContainer requests by the shared generator (integration/policy-data): the pause
+ * sandbox, and the app container that may exec `echo hi`. Reads are allowed so the bench measures
+ * the ReadStdout path.
+ */
+function benchPolicy(): string {
+  const asPolicyInput = (input: Record<string, unknown>): Record<string, unknown> => {
+    const name: MessageName = 'grpc.CreateContainerRequest';
+    return policyInputValue(name, decode(name, typed(name, input))) as Record<string, unknown>;
+  };
+  const data = policyData(
+    [
+      { request: asPolicyInput(createContainerInput('sandbox', SANDBOX_ID)), execCommands: [] },
+      { request: asPolicyInput(createContainerInput('container', APP_ID)), execCommands: [['echo', 'hi']] },
+    ],
+    {
+      settings: parseSettings(readFileSync(join(dirname(RULES), 'genpolicy-settings.json'), 'utf8')),
+      requestDefaults: { ReadStreamRequest: true },
+    },
+  );
+  return policyWithData(readFileSync(RULES, 'utf8'), data);
 }
 
 function typed(name: MessageName, input: unknown): Uint8Array {
@@ -189,7 +145,10 @@ interface Rpc {
 }
 
 const RPCS: readonly Rpc[] = [
-  { method: 'CreateContainer', bytes: createContainer('container', APP_ID) },
+  {
+    method: 'CreateContainer',
+    bytes: typed('grpc.CreateContainerRequest', createContainerInput('container', APP_ID)),
+  },
   {
     method: 'ExecProcess',
     bytes: typed('grpc.ExecProcessRequest', {
@@ -342,7 +301,7 @@ async function startProxyRoute(
   // The sandbox first: rules.rego binds the pod's sandbox name and namespace in its state.
   const sandbox = await timedCall(client, {
     method: 'CreateContainer',
-    bytes: createContainer('sandbox', SANDBOX_ID),
+    bytes: typed('grpc.CreateContainerRequest', createContainerInput('sandbox', SANDBOX_ID)),
   });
   if (sandbox.outcome.startsWith('PERMISSION_DENIED'))
     throw new Error(`the sandbox is denied: ${sandbox.outcome}`);
@@ -355,7 +314,7 @@ async function run(): Promise<readonly BenchTable[]> {
   const shm = existsSync(SHM) ? mkdtempSync(join(SHM, 'ward-bench-proxy-')) : undefined;
   const agentAddr = `unix://${join(dir, 'agent.sock')}`;
   const policy = join(dir, 'policy.rego');
-  writeFileSync(policy, readFileSync(RULES, 'utf8') + policyData());
+  writeFileSync(policy, benchPolicy());
   const children: ChildProcess[] = [];
   const routes: Route[] = [];
   try {

@@ -23,6 +23,18 @@ const program = new Command('ward-agent-proxy')
   .exitOverride()
   .configureOutput({ writeErr: () => {} });
 
+// Handlers go in before the socket exists: the kernel accepts connections as soon as listen(2)
+// returns, before startProxy resolves, and a SIGTERM with no handler installed would kill the
+// process outright and leave the socket file behind. A signal during start-up stops right after it.
+let stopNow: (() => void) | undefined;
+let stopRequested = false;
+const onSignal = (): void => {
+  if (stopNow === undefined) stopRequested = true;
+  else stopNow();
+};
+process.once('SIGTERM', onSignal);
+process.once('SIGINT', onSignal);
+
 try {
   program.parse(process.argv);
   const o = program.opts<Record<string, string | boolean | undefined>>();
@@ -46,14 +58,13 @@ try {
   const cfg = mergeConfig(file, flags as Partial<ProxyConfig>);
   const logger = pino({ name: 'ward-agent-proxy', level: cfg.debug ? 'debug' : 'info' }, pino.destination(2));
   const running = await startProxy(cfg, logger);
-  const stop = (): void => {
+  stopNow = (): void => {
     running.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  if (stopRequested) stopNow();
 } catch (err) {
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) process.exit(0);

@@ -118,15 +118,18 @@ export const registerIdentity: CommandRegistrar = (program: Command) => {
     .option('--socket <path>', 'socket to listen on', DEFAULT_REGISTRY_SOCKET)
     .option('--state-dir <dir>', 'registry state directory', DEFAULT_STATE_DIR)
     .action(async (opts: { socket: string; stateDir: string }) => {
+      // The signal is caught from before listen(2): a client can connect (and a supervisor can
+      // send SIGTERM) before startRegistryServer resolves, and dying then leaves the socket file.
+      const signalled = new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
       const server = await startRegistryServer({
         socketPath: opts.socket,
         store: new IdentityStore(opts.stateDir),
       });
       process.stderr.write(`ward identity: serving ${server.socketPath}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => void server.close().then(resolve);
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
+      await signalled;
+      await server.close();
     });
 };

@@ -12,6 +12,17 @@ const USAGE = `usage: ward-runc-agent --listen ADDR --root DIR [--record FILE] [
         (default: $${AGENT_ADDR_ENV})
   DIR   directory standing in for the guest root`;
 
+// Installed before the socket exists (see main): a SIGTERM that lands between listen(2) and the
+// agent's start resolving is remembered and honoured once the agent can be stopped cleanly.
+let stopNow: ((sig: string) => void) | undefined;
+let stopRequested: string | undefined;
+const onSignal = (sig: string): void => {
+  if (stopNow === undefined) stopRequested ??= sig;
+  else stopNow(sig);
+};
+process.once('SIGTERM', () => onSignal('SIGTERM'));
+process.once('SIGINT', () => onSignal('SIGINT'));
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -58,8 +69,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  stopNow = stop;
+  if (stopRequested !== undefined) stop(stopRequested);
 }
 
 main().catch((err: unknown) => {

@@ -2,13 +2,14 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { extendValue, hex } from './alg.js';
 import { MeasureError } from './errors.js';
+import { type FileIo, fileIoFor } from './file-io.js';
 import { canonicalize, type JsonValue } from './jcs.js';
 import { LogLock } from './lock.js';
 import { type AaelEvent, encodeRecord, validateNames } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import type { Register } from './register.js';
 import { SEQ_MEMBER } from './replay.js';
-import { clearWal, writeWal } from './wal.js';
+import { writeWal } from './wal.js';
 
 /** Most events one commit (one WAL write, one log fsync) carries. */
 export const MAX_GROUP_COMMIT = 256;
@@ -62,6 +63,8 @@ export class MeasurementLog {
   #running = false;
   #broken: Error | undefined;
   #closed = false;
+  /** Length of the entry the WAL file holds (recovery leaves it empty). */
+  #walLength = 0;
 
   private constructor(
     readonly path: string,
@@ -69,6 +72,7 @@ export class MeasurementLog {
     private readonly fh: FileHandle,
     private readonly wal: FileHandle,
     private readonly lock: LogLock,
+    private readonly io: FileIo,
     size: number,
     value: Buffer,
     next: number,
@@ -88,14 +92,17 @@ export class MeasurementLog {
     let wal: FileHandle | undefined;
     try {
       fh = await openRw(opts.path);
-      wal = await openRw(opts.walPath ?? `${opts.path}.wal`);
+      const walPath = opts.walPath ?? `${opts.path}.wal`;
+      wal = await openRw(walPath);
       const { parsed, value, report } = await recover(fh, wal, opts.register);
+      const io = await fileIoFor(opts.path, walPath);
       return new MeasurementLog(
         opts.path,
         opts.register,
         fh,
         wal,
         lock,
+        io,
         parsed.validEnd,
         value,
         parsed.records.length,
@@ -193,15 +200,19 @@ export class MeasurementLog {
       });
       o += p.record.length;
     }
-    await writeWal(this.wal, { offset, alg, prior: this.#value, events });
+    this.#walLength = await writeWal(
+      this.io,
+      this.wal,
+      { offset, alg, prior: this.#value, events },
+      this.#walLength,
+    );
     const reg = this.register;
     if (reg.extendEvent) for (const p of batch) await reg.extendEvent(p.event);
     else if (reg.extendMany) await reg.extendMany(batch.map((p) => p.digest));
     else for (const p of batch) await reg.extend(p.digest);
     const bytes = Buffer.concat(batch.map((p) => p.record));
-    await this.fh.write(bytes, 0, bytes.length, offset);
-    await this.fh.datasync();
-    await clearWal(this.wal);
+    await this.io.writeAll(this.fh, bytes, offset);
+    await this.io.datasync(this.fh);
     this.#size = o;
     this.#value = v;
     return results;

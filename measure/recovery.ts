@@ -8,7 +8,7 @@ import { clearWal, decodeWal } from './wal.js';
 
 /** What recovery did, for logs and tests. */
 export interface RecoveryReport {
-  /** Events of a pending commit that were completed (written to the log). */
+  /** Events of a pending commit that recovery wrote to the log (they had reached the register). */
   readonly completed: number;
   /** Events of a pending commit that were discarded (never reached the register). */
   readonly discarded: number;
@@ -18,8 +18,8 @@ export interface RecoveryReport {
 
 /**
  * Brings a log and its register back into agreement after any crash, or fails closed.
- * 1. A whole WAL entry means a commit was in flight: the register tells how many of its events
- *    were extended (its value equals the prior value or one of the expected values); exactly
+ * 1. A whole WAL entry describes the last commit, which may have been in flight: the register
+ *    tells how many of its events were extended (its value equals the prior value or one of the expected values); exactly
  *    those are written at the recorded offset, the rest are dropped (they were never
  *    acknowledged, since acknowledgement follows the log fsync).
  * 2. A torn last record (or a zero-filled tail) is cut off.
@@ -62,12 +62,16 @@ export async function recover(
       );
     }
     const keep = Buffer.concat(wal.events.slice(0, k).map((e) => e.record));
-    await log.truncate(wal.offset);
-    if (keep.length > 0) await log.write(keep, 0, keep.length, wal.offset);
-    await log.datasync();
-    completed = k;
     discarded = wal.events.length - k;
-    bytes = Buffer.concat([bytes.subarray(0, wal.offset), keep]);
+    // A commit leaves its entry behind when it completes: then the log already holds these
+    // records at that offset (a torn record after them is the next step's business).
+    if (!bytes.subarray(wal.offset, wal.offset + keep.length).equals(keep)) {
+      await log.truncate(wal.offset);
+      if (keep.length > 0) await log.write(keep, 0, keep.length, wal.offset);
+      await log.datasync();
+      completed = k;
+      bytes = Buffer.concat([bytes.subarray(0, wal.offset), keep]);
+    }
   }
   await clearWal(walFh);
   let parsed = parseLog(bytes);

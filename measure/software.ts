@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { extendValue, type HashAlg } from './alg.js';
 import { MeasureError } from './errors.js';
+import { type FileIo, fileIoFor } from './file-io.js';
 import { initialValueFor, type Register } from './register.js';
 
 /** First bytes of a software register file. */
@@ -27,6 +28,7 @@ export class SoftwareRegister implements Register {
     readonly mrIndex: number,
     private readonly fh: FileHandle,
     private readonly path: string,
+    private readonly io: FileIo,
   ) {
     this.description = `software register ${path} (${alg.name}, MR index ${mrIndex}; NO hardware root of trust)`;
   }
@@ -45,7 +47,7 @@ export class SoftwareRegister implements Register {
         `cannot open software register ${path}: ${(err as Error).message}`,
       );
     }
-    const reg = new SoftwareRegister(spec, alg, mrIndex, fh, path);
+    const reg = new SoftwareRegister(spec, alg, mrIndex, fh, path, await fileIoFor(path));
     const { size } = await fh.stat();
     if (size === 0) await reg.#write(reg.initialValue());
     else reg.#value = await reg.#load();
@@ -123,8 +125,8 @@ export class SoftwareRegister implements Register {
     head.writeUInt16LE(this.mrIndex, MAGIC.length + 2);
     const body = Buffer.concat([head, value]);
     const all = Buffer.concat([body, createHash('sha256').update(body).digest()]);
-    await this.fh.write(all, 0, all.length, 0);
-    await this.fh.datasync();
+    await this.io.writeAll(this.fh, all, 0);
+    await this.io.datasync(this.fh);
     this.#value = Buffer.from(value);
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { algById, type HashAlg } from './alg.js';
+import type { FileIo } from './file-io.js';
 
 /** First bytes of a write-ahead record. */
 const MAGIC = Buffer.from('WARDWAL1', 'ascii');
@@ -73,17 +74,28 @@ export function decodeWal(buf: Buffer): WalEntry | undefined {
   return { offset, alg, prior, events };
 }
 
-/** Replaces the WAL file's content with `entry` and makes it durable. */
-export async function writeWal(fh: FileHandle, entry: WalEntry): Promise<void> {
+/**
+ * Replaces the WAL file's content with `entry` and makes it durable; returns its length. The
+ * entry is written over the previous one and the file cut only when that was longer: a crash
+ * mid-write leaves a torn entry, which the checksum rejects, and the register is untouched then.
+ */
+export async function writeWal(
+  io: FileIo,
+  fh: FileHandle,
+  entry: WalEntry,
+  previousLength: number,
+): Promise<number> {
   const bytes = encodeWal(entry);
-  await fh.truncate(0);
-  await fh.write(bytes, 0, bytes.length, 0);
-  await fh.datasync();
+  await io.writeAll(fh, bytes, 0);
+  if (previousLength > bytes.length) await io.truncate(fh, bytes.length);
+  await io.datasync(fh);
+  return bytes.length;
 }
 
 /**
- * Empties the WAL. Not synced on purpose: a WAL that survives a crash describes events that are
- * already in the log and the register, and recovery rewrites the same bytes at the same offset.
+ * Empties the WAL (recovery does, once it has acted on it). A commit does not: the entry it
+ * leaves describes events already in the log and the register, which recovery recognizes and
+ * leaves alone, so clearing it would be one more file operation per commit for nothing.
  */
 export async function clearWal(fh: FileHandle): Promise<void> {
   await fh.truncate(0);

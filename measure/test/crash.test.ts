@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { fileIoFor, isMemoryBacked } from '../file-io.js';
 import { MeasurementLog, openRegister, parseLog, verifyLogBytes } from '../index.js';
 import { type Swtpm, startSwtpm, swtpmMissing } from './swtpm-harness.js';
 
+/** The inline path appends ~10× faster, so each kill leaves a longer log to verify: fewer kills. */
+const TMPFS_KILLS = 50;
+/** Memory-backed storage, where the log's file operations run inline. */
+const SHM = '/dev/shm';
 const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 /** Kills per backend: 100 on swtpm + 100 on the software register = 200. */
 const KILLS = 100;
@@ -58,13 +64,13 @@ function runAndKill(logPath: string, spec: string): Promise<{ acks: number[]; re
   });
 }
 
-async function crashLoop(name: string, spec: string): Promise<void> {
-  const logPath = join(dir, `${name}.log`);
+async function crashLoop(name: string, spec: string, base = dir, kills = KILLS): Promise<void> {
+  const logPath = join(base, `${name}.log`);
   let acked = 0;
   let completed = 0;
   let discarded = 0;
   let torn = 0;
-  for (let i = 0; i < KILLS; i++) {
+  for (let i = 0; i < kills; i++) {
     const { acks } = await runAndKill(logPath, spec);
     const log = await MeasurementLog.open({ path: logPath, register: await openRegister(spec) });
     completed += log.recovery.completed;
@@ -92,7 +98,7 @@ async function crashLoop(name: string, spec: string): Promise<void> {
     acked += acks.length;
   }
   process.stdout.write(
-    `# ${name}: ${KILLS} kills, ${acked} acknowledged events all present; recovery completed ${completed}, ` +
+    `# ${name}: ${kills} kills, ${acked} acknowledged events all present; recovery completed ${completed}, ` +
       `discarded ${discarded} pending events, repaired ${torn} torn tails\n`,
   );
 }
@@ -105,4 +111,15 @@ test('crash consistency: swtpm PCR 23, SIGKILL at random points', async (t) => {
   const why = swtpmMissing();
   if (why || !tpm) return t.skip(why ?? 'swtpm did not start');
   await crashLoop('swtpm', `tpm:swtpm:${tpm.sock}:pcr=23:sha256`);
+});
+
+test('crash consistency: log, WAL and software register on tmpfs (inline file operations)', async (t) => {
+  if (!existsSync(SHM) || !(await isMemoryBacked(SHM))) return t.skip(`${SHM} is not tmpfs here`);
+  const shm = await mkdtemp(join(SHM, 'ward-crash-'));
+  try {
+    assert.equal((await fileIoFor(join(shm, 'x.log'))).memoryBacked, true);
+    await crashLoop('tmpfs', `software:${join(shm, 'sw.reg')}`, shm, TMPFS_KILLS);
+  } finally {
+    await rm(shm, { recursive: true, force: true });
+  }
 });

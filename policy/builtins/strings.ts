@@ -30,6 +30,15 @@ function bounded(name: string, s: string, ctx: BuiltinContext): string {
  * not twice in a row.
  */
 export function goReplace(name: string, s: string, pairs: readonly (readonly [string, string])[]): string {
+  const only = pairs.length === 1 ? pairs[0] : undefined;
+  if (only !== undefined && only[0] !== '') {
+    // One non-empty old string: leftmost, non-overlapping matches, which is what split/join
+    // does, without a per-character scan (Kata's rules call replace on every env variable).
+    if (!s.includes(only[0])) return s;
+    const out = s.split(only[0]).join(only[1]);
+    if (out.length > MAX_STRING_OUTPUT) throw builtinErr(name, `result exceeds ${MAX_STRING_OUTPUT} characters`);
+    return out;
+  }
   let out = '';
   let last = 0;
   let prevEmpty = false;

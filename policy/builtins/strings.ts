@@ -36,7 +36,8 @@ export function goReplace(name: string, s: string, pairs: readonly (readonly [st
     // does, without a per-character scan (Kata's rules call replace on every env variable).
     if (!s.includes(only[0])) return s;
     const out = s.split(only[0]).join(only[1]);
-    if (out.length > MAX_STRING_OUTPUT) throw builtinErr(name, `result exceeds ${MAX_STRING_OUTPUT} characters`);
+    if (out.length > MAX_STRING_OUTPUT)
+      throw builtinErr(name, `result exceeds ${MAX_STRING_OUTPUT} characters`);
     return out;
   }
   let out = '';

@@ -13,8 +13,15 @@ const shared = new Map<string, Re2 | Re2Error>();
 
 /** Compiles a Go regexp (cached per evaluation and process-wide); invalid patterns are builtin errors. */
 export function getRegexp(name: string, pattern: string, ctx: BuiltinContext | null): Re2 {
+  // The process-wide cache first, keyed by the pattern itself: building a prefixed key would
+  // make a fresh string, and hashing it, on every match.
+  let r = shared.get(pattern);
+  if (r !== undefined) {
+    if (r instanceof Re2Error) throw builtinErr(name, r.message);
+    return r;
+  }
   const key = `re2:${pattern}`;
-  let r = (ctx?.cache.get(key) as Re2 | Re2Error | undefined) ?? shared.get(pattern);
+  r = ctx?.cache.get(key) as Re2 | Re2Error | undefined;
   if (r === undefined) {
     try {
       r = compileRe2(pattern);

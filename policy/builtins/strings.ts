@@ -18,6 +18,40 @@ import type { BuiltinContext, BuiltinRegistry } from './registry.js';
 /** Longest string a string builtin may build (replace, sprintf, concat), so output stays bounded. */
 export const MAX_STRING_OUTPUT = 64 * 1024 * 1024;
 
+/** Longest `replace` subject (and result) whose result is remembered across evaluations. */
+export const REPLACE_MEMO_MAX_CHARS = 1024;
+/** Results `replace` remembers across evaluations; past this it forgets them all. */
+export const REPLACE_MEMO_SIZE = 4096;
+
+const replaceMemo = new Map<string, Map<string, Map<string, string>>>();
+let replaceMemoCount = 0;
+
+/**
+ * `replace` with its results remembered: Kata's rules rebuild the same patterns from policy
+ * data on every request (`replace(p_regex, "$(ipv4_a)", …)` four times over, then
+ * `regex.match`). Returning the same string object each time spares the work and, as V8 keeps a
+ * string's hash in the string, every later Map lookup keyed by it (the regex cache among them).
+ */
+function memoReplace(s: string, old: string, nw: string): string {
+  if (s.length > REPLACE_MEMO_MAX_CHARS) return goReplace('replace', s, [[old, nw]]);
+  let byOld = replaceMemo.get(s);
+  const hit = byOld?.get(old)?.get(nw);
+  if (hit !== undefined) return hit;
+  const out = goReplace('replace', s, [[old, nw]]);
+  if (out.length > REPLACE_MEMO_MAX_CHARS) return out;
+  if (replaceMemoCount >= REPLACE_MEMO_SIZE) {
+    replaceMemo.clear();
+    replaceMemoCount = 0;
+    byOld = undefined;
+  }
+  if (byOld === undefined) replaceMemo.set(s, (byOld = new Map()));
+  let byNew = byOld.get(old);
+  if (byNew === undefined) byOld.set(old, (byNew = new Map()));
+  byNew.set(nw, out);
+  replaceMemoCount++;
+  return out;
+}
+
 function bounded(name: string, s: string, ctx: BuiltinContext): string {
   if (s.length > MAX_STRING_OUTPUT) throw builtinErr(name, `result exceeds ${MAX_STRING_OUTPUT} characters`);
   ctx.tick(Math.ceil(s.length / 64));
@@ -209,7 +243,7 @@ export function registerStrings(r: BuiltinRegistry): void {
       const s = strOp('replace', args, 1);
       const old = strOp('replace', args, 2);
       const nw = strOp('replace', args, 3);
-      return bounded('replace', goReplace('replace', s, [[old, nw]]), ctx);
+      return bounded('replace', memoReplace(s, old, nw), ctx);
     },
   });
   r.register({ name: 'strings.replace_n', arity: 2, impl: replaceN });

@@ -1,5 +1,5 @@
 import { type BuiltinDef, BuiltinError, checkArgs } from '../builtins/index.js';
-import type { Expr, Term } from '../lang/ast.js';
+import { type Expr, INPUT_SLOT, type Term } from '../lang/ast.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import { TEMPLATE_STRING } from '../lang/parser-expr.js';
 import type { RuleNode } from '../lang/rule-tree.js';
@@ -260,7 +260,15 @@ export function formatParts(ev: Evaluator, args: readonly Term[], f: Frame, all:
 
 /** `print`: records each operand's values (formatted later) and succeeds. */
 export function evalPrint(ev: Evaluator, args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
-  ev.prints.pushCall(loc.file, loc.row, operandValues(ev, args, f, true));
+  // Kata's rules print on nearly every line, mostly `input` or a bound variable: those values
+  // are taken as they are, and only other operands pay for a full evaluation.
+  const parts: Value[][] = new Array(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = a.t === 'var' && a.slot === INPUT_SLOT ? ev.input : ev.simpleValue(a, f);
+    parts[i] = v !== undefined ? [v] : operandValues(ev, [a], f, true)[0]!;
+  }
+  ev.prints.pushCall(loc.file, loc.row, parts);
   return k(true);
 }
 

@@ -93,7 +93,17 @@ export function toRpcStatus(err: unknown): RpcStatus {
   return { code: StatusCode.UNKNOWN, message: String(err), details: [] };
 }
 
-/** The error a client raises for a non-OK status received from the peer. */
+/**
+ * The error a client raises for a non-OK status received from the peer. It carries no stack:
+ * the failure happened in the peer, the local frames (a socket read) say nothing, and capturing
+ * them costs more than the rest of the call's handling (a proxy relays such statuses all day).
+ */
 export function fromRpcStatus(status: RpcStatus): TtrpcError {
-  return statusError(status.code, status.message, status.details);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return statusError(status.code, status.message, status.details);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { grpc } from '../lazy-deps.js';
 import { pluginLog } from './log.js';
 import { loadPluginRoot, serviceDefinition } from './schema.js';
 import type { PluginState } from './services.js';
@@ -45,6 +45,7 @@ export async function servePlugin(
 ): Promise<ServedPlugin> {
   const dir = mkdtempSync(join(process.env['PLUGIN_UNIX_SOCKET_DIR'] || tmpdir(), 'ward-spire-plugin-'));
   const socketPath = join(dir, 'plugin.sock');
+  const { Server, ServerCredentials } = grpc();
   const server = new Server();
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -5,10 +5,10 @@ import type {
   sendUnaryData,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { status } from '@grpc/grpc-js';
 import type { CgroupResolver } from '../attestor.js';
 import { attestPid } from '../attestor.js';
 import { IdentityError } from '../errors.js';
+import { grpc } from '../lazy-deps.js';
 import type { PluginConfig } from '../plugin-config.js';
 import { parsePluginConfig } from '../plugin-config.js';
 import { RegistryClient } from '../registry-client.js';
@@ -51,7 +51,8 @@ export function healthService(): UntypedServiceImplementation {
   return {
     Check: (call: ServerUnaryCall<Record<string, unknown>, unknown>, cb: sendUnaryData<unknown>) => {
       if (known(call.request['service'])) cb(null, { status: SERVING });
-      else cb({ code: status.NOT_FOUND, details: `unknown service ${String(call.request['service'])}` });
+      else
+        cb({ code: grpc().status.NOT_FOUND, details: `unknown service ${String(call.request['service'])}` });
     },
     Watch: (call: ServerWritableStream<Record<string, unknown>, unknown>) => {
       call.write({ status: known(call.request['service']) ? SERVING : 3 });

@@ -1,10 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { bundleFromJSON } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import type { KeyFinderFunc } from '@sigstore/verify';
-import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import type { bundleFromJSON } from '@sigstore/bundle';
+import type { KeyFinderFunc, Verifier } from '@sigstore/verify';
 import { IdentityError } from '../errors.js';
+import { sigstoreBundle, sigstoreSpecs, sigstoreVerify } from '../lazy-deps.js';
 import { checkSimpleSigningPayload, keyFingerprint, type SignatureVerdict } from './cosign.js';
 import type { ImageRef } from './image-ref.js';
 
@@ -73,9 +72,10 @@ export function verifySigstoreBundle(
     throw sigError('image digest unknown: nothing to verify');
   let signer: ReturnType<Verifier['verify']>;
   let bundle: ReturnType<typeof bundleFromJSON>;
+  const { toSignedEntity, toTrustMaterial, Verifier } = sigstoreVerify();
   try {
-    bundle = bundleFromJSON(bundleJson);
-    const root = TrustedRoot.fromJSON(trust.trustedRoot);
+    bundle = sigstoreBundle().bundleFromJSON(bundleJson);
+    const root = sigstoreSpecs().TrustedRoot.fromJSON(trust.trustedRoot);
     const material = toTrustMaterial(root, keyFinder(trust.publicKeys));
     const verifier = new Verifier(material, {
       tlogThreshold: trust.thresholds.tlog,

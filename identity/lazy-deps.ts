@@ -11,6 +11,11 @@ export function grpc(): typeof import('@grpc/grpc-js') {
   return require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
 }
 
+/** The full `protobufjs` (with the .proto parser; everything else uses its light build). */
+export function protobufWithParser(): typeof import('protobufjs') {
+  return require('protobufjs') as typeof import('protobufjs');
+}
+
 /** `@sigstore/verify`, loaded on first use. */
 export function sigstoreVerify(): typeof import('@sigstore/verify') {
   return require('@sigstore/verify') as typeof import('@sigstore/verify');

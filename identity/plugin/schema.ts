@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufWithParser } from '../lazy-deps.js';
 
 /** The .proto files the plugin serves, relative to identity/protos. */
 export const PLUGIN_PROTO_FILES = [
@@ -35,7 +36,7 @@ export function protosDir(): string {
 
 /** Loads every plugin schema into one protobufjs Root, field names kept as in the .proto. */
 export function loadPluginRoot(dir: string = protosDir()): protobuf.Root {
-  const root = new protobuf.Root();
+  const root = new (protobufWithParser().Root)();
   root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(dir, target));
   root.loadSync([...PLUGIN_PROTO_FILES], { keepCase: true });
   root.resolveAll();

@@ -1,8 +1,13 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+
+// The .proto parser is in the full protobufjs build; loaded when a client is made, so that
+// processes importing integration/ only for its other parts keep the light build.
+const require = createRequire(import.meta.url);
 
 /** Fully qualified name of the CRI runtime service. */
 export const CRI_RUNTIME_SERVICE = 'runtime.v1.RuntimeService';
@@ -61,7 +66,8 @@ export class CriClient {
   }
 
   private constructor(socket: string, grpcjs: typeof grpc) {
-    this.root = new protobuf.Root().loadSync(protoPath(), { keepCase: true });
+    const full = require('protobufjs') as typeof import('protobufjs');
+    this.root = new full.Root().loadSync(protoPath(), { keepCase: true });
     this.root.resolveAll();
     const service = this.root.lookupService(CRI_RUNTIME_SERVICE);
     const def: Record<string, grpc.MethodDefinition<Json, Json>> = {};

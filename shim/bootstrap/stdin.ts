@@ -1,4 +1,4 @@
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { ShimError } from '../errors.js';
 
 /** Type URL suffix of the runtime options CRI and ctr send for non-runc runtimes. */

@@ -8,11 +8,12 @@ import type { WorkerMessage } from '../worker/worker.js';
 const WORKER_READY_TIMEOUT_MS = 30_000;
 
 /**
- * V8 flags of workers: a 1 MiB young generation instead of 16 MiB semi-spaces, and no optimizing
- * compiler (lite mode; no wasm either, which workers do not use). A worker's heap is small and
- * long-lived and its work is I/O; resident memory per pod is what a node pays for.
+ * V8 flags of workers: a 1 MiB young generation instead of 16 MiB semi-spaces, no optimizing
+ * compiler (lite mode), and no WebAssembly (which workers do not use; said explicitly, or lite
+ * mode disables it with a warning on stderr). A worker's heap is small and long-lived and its
+ * work is I/O; resident memory per pod is what a node pays for.
  */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1', '--lite-mode'];
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm'];
 
 /** Delay between handing out a worker and starting replacements. */
 const REFILL_DELAY_MS = 1_000;
@@ -50,7 +51,7 @@ export class WorkerPool {
 
   private spawnWorker(): Worker {
     const log = openSync(this.logPath, 'a');
-    const child = spawn(process.execPath, [this.main, 'worker'], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, this.main, 'worker'], {
       stdio: ['ignore', log, log, 'ipc'],
       detached: true,
     });

@@ -8,6 +8,7 @@ export { parseShimFlags, type ShimFlags } from './bootstrap/flags.js';
 export { parseStartInput, type StartInput } from './bootstrap/stdin.js';
 export { loadConfig, parseConfig } from './config/load.js';
 export { CONFIG_CHECKS, DEFAULT_CONFIG, DEFAULT_CONFIG_PATH, type WardConfig } from './config/schema.js';
+export { WORKER_NODE_FLAGS } from './daemon/pool.js';
 export { ShimError, type ShimErrorCode } from './errors.js';
 export {
   containerdDropIn,

@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { podSocketPath } from '../../shim/index.js';
+import { podSocketPath, WORKER_NODE_FLAGS } from '../../shim/index.js';
 import {
   BUSYBOX_IMAGE,
   buildBusyboxImage,
@@ -215,6 +215,10 @@ test('two containers with one sandbox-id annotation share one worker and one san
   const workers = await x.workers();
   assert.ok(workers.has('pod-a'));
   assert.equal(workers.has('pod-a-c2'), false, 'the second container joined pod-a');
+  // Per-pod memory depends on the worker's V8 flags: they must reach the worker's command line.
+  const argv = (await readFile(`/proc/${workers.get('pod-a')}/cmdline`, 'utf8')).split('\0');
+  for (const flag of WORKER_NODE_FLAGS)
+    assert.ok(argv.includes(flag), `worker runs with ${flag}: ${argv.join(' ')}`);
   const r = await x.cd.ctr(['tasks', 'exec', '--exec-id', 'e', 'pod-a-c2', 'echo', 'in c2']);
   assert.equal(r.stdout, 'in c2\n');
   for (const id of ['pod-a-c2', 'pod-a']) {

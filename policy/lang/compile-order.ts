@@ -1,5 +1,6 @@
 import type { Body, Expr, Term } from './ast.js';
 import { PolicyError } from './errors.js';
+import { forEachChild } from './term-children.js';
 
 type Bound = Set<number>;
 
@@ -66,30 +67,11 @@ export function patInputs(t: Term, out: number[]): void {
 
 /** Every slot a term mentions (those it can bind once evaluated). */
 export function allSlots(t: Term, out: number[]): void {
-  switch (t.t) {
-    case 'var':
-      if (t.slot >= 0) out.push(t.slot);
-      return;
-    case 'ref':
-      allSlots(t.head, out);
-      for (const p of t.path) allSlots(p, out);
-      return;
-    case 'arr':
-    case 'set':
-      for (const x of t.items) allSlots(x, out);
-      return;
-    case 'obj':
-      for (const [k, v] of t.items) {
-        allSlots(k, out);
-        allSlots(v, out);
-      }
-      return;
-    case 'call':
-      for (const a of t.args) allSlots(a, out);
-      return;
-    default:
-      return;
+  if (t.t === 'var') {
+    if (t.slot >= 0) out.push(t.slot);
+    return;
   }
+  forEachChild(t, (x) => allSlots(x, out));
 }
 
 function all(slots: number[], bound: Bound): boolean {
@@ -222,23 +204,6 @@ export function slotNames(terms: readonly Term[]): Map<number, string> {
       case 'var':
         if (t.slot >= 0 && !out.has(t.slot)) out.set(t.slot, t.name);
         return;
-      case 'ref':
-        visit(t.head);
-        t.path.forEach(visit);
-        return;
-      case 'arr':
-      case 'set':
-        t.items.forEach(visit);
-        return;
-      case 'obj':
-        for (const [k, v] of t.items) {
-          visit(k);
-          visit(v);
-        }
-        return;
-      case 'call':
-        t.args.forEach(visit);
-        return;
       case 'acomp':
       case 'scomp':
         visit(t.head);
@@ -250,7 +215,7 @@ export function slotNames(terms: readonly Term[]): Map<number, string> {
         for (const e of t.body) termsOf(e).forEach(visit);
         return;
       default:
-        return;
+        forEachChild(t, visit);
     }
   };
   terms.forEach(visit);

@@ -2,6 +2,7 @@ import type { Body, CallTarget, Expr, Term, With } from './ast.js';
 import { DATA_SLOT, INPUT_SLOT } from './ast.js';
 import { type ModuleContext, patternVarNames, Scope, termVarNames } from './compile-scope.js';
 import { PolicyError } from './errors.js';
+import { forEachChild } from './term-children.js';
 
 function compileErr(msg: string, t: { loc: Term['loc'] }): PolicyError {
   return new PolicyError('rego_compile_error', msg, t.loc);
@@ -205,30 +206,13 @@ function freeSlots(terms: Term[], inner: Scope): number[] {
       case 'var':
         if (t.slot >= 0 && !inner.owned.has(t.slot)) out.add(t.slot);
         return;
-      case 'ref':
-        visit(t.head);
-        t.path.forEach(visit);
-        return;
-      case 'arr':
-      case 'set':
-        t.items.forEach(visit);
-        return;
-      case 'obj':
-        for (const [k, v] of t.items) {
-          visit(k);
-          visit(v);
-        }
-        return;
-      case 'call':
-        t.args.forEach(visit);
-        return;
       case 'acomp':
       case 'scomp':
       case 'ocomp':
         for (const s of t.free ?? []) if (!inner.owned.has(s)) out.add(s);
         return;
       default:
-        return;
+        forEachChild(t, visit);
     }
   };
   terms.forEach(visit);

@@ -8,6 +8,7 @@ import { type ModuleContext, patternVarNames, Scope, termVarNames } from './comp
 import { PolicyError } from './errors.js';
 import { refToPath } from './parser-module.js';
 import { RuleTree } from './rule-tree.js';
+import { forEachChild } from './term-children.js';
 
 /** Compiles parsed modules into a rule tree (names resolved, bodies ordered, safety checked). */
 export function compileModules(modules: readonly Module[], registry: BuiltinRegistry): RuleTree {
@@ -133,23 +134,6 @@ export function orderNested(
 ): Body {
   const visitTerm = (t: Term): void => {
     switch (t.t) {
-      case 'ref':
-        visitTerm(t.head);
-        t.path.forEach(visitTerm);
-        return;
-      case 'arr':
-      case 'set':
-        t.items.forEach(visitTerm);
-        return;
-      case 'obj':
-        for (const [k, v] of t.items) {
-          visitTerm(k);
-          visitTerm(v);
-        }
-        return;
-      case 'call':
-        t.args.forEach(visitTerm);
-        return;
       case 'acomp':
       case 'scomp':
       case 'ocomp': {
@@ -167,7 +151,7 @@ export function orderNested(
         return;
       }
       default:
-        return;
+        forEachChild(t, visitTerm);
     }
   };
   for (const e of body) {

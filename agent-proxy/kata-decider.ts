@@ -15,7 +15,8 @@ class KataDecider implements PolicyDecider {
   private currentDigest: string;
 
   constructor(text: string) {
-    this.policy = new KataPolicy(text);
+    // Only a denial's message quotes the policy's prints (verdict below drops them otherwise).
+    this.policy = new KataPolicy(text, { printsOnDenial: true });
     this.currentDigest = policyDigest(text);
   }
 

@@ -34,6 +34,19 @@ export interface EngineOptions {
   readonly now?: () => bigint;
 }
 
+/** Options of one query evaluation. */
+export interface QueryOptions {
+  /** Overrides the engine's {@link EngineOptions.strictBuiltinErrors}. */
+  readonly strictBuiltinErrors?: boolean;
+  /**
+   * Gather `print` output (default). When false, print calls succeed without evaluating their
+   * operands and `prints` is empty: for callers that never read them on this path.
+   */
+  readonly prints?: boolean;
+  /** The value of `time.now_ns` (defaults to the engine's clock, read once per evaluation). */
+  readonly nowNs?: bigint;
+}
+
 /** One expression's value in a query result row. */
 export interface ExpressionResult {
   readonly value: Value;
@@ -148,7 +161,7 @@ export class Engine {
   }
 
   /** Evaluates a query and returns every solution. */
-  evalQuery(query: string, opts: { strictBuiltinErrors?: boolean } = {}): QueryResult {
+  evalQuery(query: string, opts: QueryOptions = {}): QueryResult {
     if (this.wasm !== null && this.modules.size === 0) return this.evalWasm(query);
     this.compile();
     let q = this.queries.get(query);
@@ -162,7 +175,8 @@ export class Engine {
       strictBuiltinErrors: opts.strictBuiltinErrors ?? this.opts.strictBuiltinErrors === true,
       limits: this.limits,
       fastFunctions: this.opts.fastFunctions === true,
-      nowNs: this.opts.now?.() ?? BigInt(Date.now()) * 1_000_000n,
+      prints: opts.prints !== false,
+      nowNs: opts.nowNs ?? this.now(),
     });
     const log = r.prints;
     return {
@@ -172,6 +186,11 @@ export class Engine {
         return log.lines();
       },
     };
+  }
+
+  /** The clock `time.now_ns` reads in an evaluation that is not given one. */
+  now(): bigint {
+    return this.opts.now?.() ?? BigInt(Date.now()) * 1_000_000n;
   }
 
   private evalWasm(query: string): QueryResult {

@@ -5,6 +5,7 @@ export {
   type EngineOptions,
   type ExpressionResult,
   MAX_CACHED_QUERIES,
+  type QueryOptions,
   type QueryResult,
   type ResultRow,
 } from './engine.js';
@@ -15,6 +16,7 @@ export {
   KATA_PACKAGE,
   type KataDecision,
   KataPolicy,
+  type KataPolicyOptions,
   SET_POLICY_REQUEST,
 } from './kata/decision.js';
 export { applyJsonPatch } from './kata/patch.js';

@@ -260,6 +260,7 @@ export function formatParts(ev: Evaluator, args: readonly Term[], f: Frame, all:
 
 /** `print`: records each operand's values (formatted later) and succeeds. */
 export function evalPrint(ev: Evaluator, args: readonly Term[], f: Frame, k: VCont, loc: Loc): boolean {
+  if (!ev.gatherPrints) return k(true);
   // Kata's rules print on nearly every line, mostly `input` or a bound variable: those values
   // are taken as they are, and only other operands pay for a full evaluation.
   const parts: Value[][] = new Array(args.length);

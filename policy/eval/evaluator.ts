@@ -21,6 +21,8 @@ export interface EvalOptions {
   readonly nowNs: bigint;
   /** See {@link Evaluator.fastFunctions}. */
   readonly fastFunctions?: boolean;
+  /** See {@link Evaluator.gatherPrints}; on unless false. */
+  readonly prints?: boolean;
 }
 
 /** Evaluates bodies against one compiled policy, data and input: one instance per evaluation. */
@@ -44,6 +46,11 @@ export class Evaluator implements WithState {
    * prints depend on it.
    */
   readonly fastFunctions: boolean;
+  /**
+   * Record `print` calls. When off, a print succeeds without evaluating its operands (as OPA
+   * does with print statements disabled): nothing reads them, and they never change a result.
+   */
+  readonly gatherPrints: boolean;
   steps = 0;
   depth = 0;
   private readonly deadline: number;
@@ -57,6 +64,7 @@ export class Evaluator implements WithState {
   ) {
     this.input = opts.input;
     this.fastFunctions = opts.fastFunctions === true;
+    this.gatherPrints = opts.prints !== false;
     this.deadline = Date.now() + opts.limits.maxMillis;
     const cache = new Map<string, unknown>();
     this.ctx = {
@@ -423,8 +431,20 @@ export class Evaluator implements WithState {
         // else (data, iteration, a missing key) takes the general path.
         const h = t.head;
         if (h.t !== 'var') return undefined;
-        let v: Value | undefined = h.slot >= 0 ? f[h.slot] : h.slot === INPUT_SLOT ? this.input : undefined;
-        for (let i = 0; v !== undefined && i < t.path.length; i++) {
+        let v: Value | undefined;
+        let i = 0;
+        if (h.slot >= 0) v = f[h.slot];
+        else if (h.slot === INPUT_SLOT) v = this.input;
+        else if (h.slot === DATA_SLOT && this.dataOverrides === null) {
+          // `data.pkg.rule.x` where the rule was already evaluated in this evaluation: its memo.
+          const at = ruleAt(this.tree, t);
+          if (at === null) return undefined;
+          const m = this.memo.get(at.node);
+          if (m === undefined || typeof m === 'symbol') return undefined;
+          v = m;
+          i = at.from;
+        }
+        for (; v !== undefined && i < t.path.length; i++) {
           const seg = t.path[i]!;
           const key = seg.t === 'val' ? seg.v : seg.t === 'var' && seg.slot >= 0 ? f[seg.slot] : undefined;
           v = key === undefined ? undefined : lookup(v, key);
@@ -496,6 +516,33 @@ export class Evaluator implements WithState {
   nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
     return nodeValue(this, node, base);
   }
+}
+
+/** Where a `data` ref with constant leading keys meets a rule: its node and the next segment. */
+interface RuleAt {
+  readonly node: RuleNode;
+  readonly from: number;
+}
+
+// Per ref term (terms belong to one compiled policy and its tree); null: no rule on the way.
+const rulesAt = new WeakMap<Term, RuleAt | null>();
+
+function ruleAt(tree: RuleTree, t: Extract<Term, { t: 'ref' }>): RuleAt | null {
+  let hit = rulesAt.get(t);
+  if (hit !== undefined) return hit;
+  hit = null;
+  let node: RuleNode | undefined = tree.root;
+  for (let i = 0; i < t.path.length && node !== undefined; i++) {
+    const seg = t.path[i]!;
+    if (seg.t !== 'val' || typeof seg.v !== 'string') break;
+    node = node.children.get(seg.v);
+    if (node !== undefined && node.hasRules) {
+      hit = { node, from: i + 1 };
+      break;
+    }
+  }
+  rulesAt.set(t, hit);
+  return hit;
 }
 
 const SMALL_INDEXES: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));

@@ -26,6 +26,26 @@ export interface KataDecision {
   readonly error?: PolicyError;
 }
 
+/** What one evaluation concluded, before it becomes a {@link KataDecision}. */
+interface Outcome {
+  readonly allowed: boolean;
+  readonly ops: Value | null;
+  readonly prints: () => readonly string[];
+  readonly error?: PolicyError;
+}
+
+/** Options of a {@link KataPolicy}. */
+export interface KataPolicyOptions extends EngineOptions {
+  /** The file name prints and errors show for the policy. */
+  readonly file?: string;
+  /**
+   * Gather `print` output only for denials, which quote it: requests are evaluated without
+   * prints, and a denied one a second time with them (same input, state and clock). An allowed
+   * decision's `prints` is then empty. For the proxy's hot path; the CLI and tests keep every print.
+   */
+  readonly printsOnDenial?: boolean;
+}
+
 /**
  * Kata's stateful policy semantics around one {@link Engine}: query
  * `data.agent_policy.<Request>` with the request as input, accept a bool or `{allowed, ops}`,
@@ -40,7 +60,7 @@ export class KataPolicy {
 
   constructor(
     source: string,
-    private readonly opts: EngineOptions & { file?: string } = {},
+    private readonly opts: KataPolicyOptions = {},
   ) {
     this.load(source);
   }
@@ -100,30 +120,56 @@ export class KataPolicy {
 
   /** Decides one request; errors deny (unless failures are allowed), never throw. */
   decide(request: string, input: Value, inputError?: PolicyError): KataDecision {
-    let printsOf: () => readonly string[] = () => [];
-    // Prints and messages are formatted on first read: allowed requests rarely need them.
-    const make = (allowed: boolean, ops: Value | null, error?: PolicyError): KataDecision => {
-      const lines = (): readonly string[] => printsOf();
-      const state = this.state;
-      return {
-        request,
-        allowed,
-        ops,
-        state,
-        ...(error ? { error } : {}),
-        get prints(): readonly string[] {
-          return lines();
-        },
-        get message(): string {
-          if (allowed) return '';
-          return error === undefined
-            ? `${request} is blocked by policy: ${lines().join(' ')}`
-            : `${request}: ${error.message}`;
-        },
-      };
+    if (this.opts.printsOnDenial !== true) {
+      const o = this.evaluate(request, input, inputError, { prints: true, apply: true });
+      return this.result(request, o.allowed, o.ops, o.prints, o.error);
+    }
+    const nowNs = this.engine.now();
+    const o = this.evaluate(request, input, inputError, { prints: false, apply: true, nowNs });
+    if (o.allowed) return this.result(request, true, o.ops, o.prints, o.error);
+    // A denial quotes the policy's prints: evaluate again, gathering them, with the same input,
+    // state and clock; the first evaluation's outcome stands and nothing is applied twice.
+    const again = this.evaluate(request, input, inputError, { prints: true, apply: false, nowNs });
+    return this.result(request, false, o.ops, again.prints, o.error);
+  }
+
+  /** A decision whose prints and message are formatted on first read (allowed requests rarely need them). */
+  private result(
+    request: string,
+    allowed: boolean,
+    ops: Value | null,
+    lines: () => readonly string[],
+    error: PolicyError | undefined,
+  ): KataDecision {
+    return {
+      request,
+      allowed,
+      ops,
+      state: this.state,
+      ...(error ? { error } : {}),
+      get prints(): readonly string[] {
+        return lines();
+      },
+      get message(): string {
+        if (allowed) return '';
+        return error === undefined
+          ? `${request} is blocked by policy: ${lines().join(' ')}`
+          : `${request}: ${error.message}`;
+      },
     };
-    const deny = (error: PolicyError | undefined, ops: Value | null): KataDecision =>
-      make(this.allowFailures, ops, error);
+  }
+
+  private evaluate(
+    request: string,
+    input: Value,
+    inputError: PolicyError | undefined,
+    how: { readonly prints: boolean; readonly apply: boolean; readonly nowNs?: bigint },
+  ): Outcome {
+    let prints: () => readonly string[] = () => [];
+    const out = (allowed: boolean, ops: Value | null, error?: PolicyError): Outcome =>
+      error === undefined ? { allowed, ops, prints } : { allowed, ops, prints, error };
+    const deny = (error: PolicyError | undefined, ops: Value | null): Outcome =>
+      out(this.allowFailures, ops, error);
     if (inputError !== undefined) return deny(inputError, null);
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(request)) {
       return deny(
@@ -133,17 +179,21 @@ export class KataPolicy {
     }
     // As the kata-agent: an undefined result or `false` is forgiven by AllowRequestsFailingPolicy;
     // an evaluation error, a malformed result or a failing patch is not.
-    const fail = (msg: string): KataDecision => make(false, null, new PolicyError('kata_policy_error', msg));
+    const fail = (msg: string): Outcome => out(false, null, new PolicyError('kata_policy_error', msg));
     try {
       this.engine.setInput(input);
-      const r = this.engine.evalQuery(`data.${KATA_PACKAGE}.${request}`);
-      printsOf = () => r.prints;
+      const q = `data.${KATA_PACKAGE}.${request}`;
+      const r = this.engine.evalQuery(
+        q,
+        how.nowNs === undefined ? { prints: how.prints } : { prints: how.prints, nowNs: how.nowNs },
+      );
+      prints = () => r.prints;
       const value = r.rows.length === 1 ? r.rows[0]!.expressions[0]?.value : undefined;
       if (value === undefined) {
-        if (this.allowFailures) return make(true, null);
+        if (this.allowFailures) return out(true, null);
         return fail(`policy check: unexpected eval_query result len ${r.rows.length}`);
       }
-      if (typeof value === 'boolean') return value ? make(true, null) : deny(undefined, null);
+      if (typeof value === 'boolean') return value ? out(true, null) : deny(undefined, null);
       if (!(value instanceof ObjectV)) return fail('policy check: unexpected eval_query result type');
       // The agent reads {allowed, ops?} (other keys are ignored); allowed must be a boolean.
       const allowed = value.getStr('allowed');
@@ -151,14 +201,14 @@ export class KataPolicy {
       const rawOps = value.getStr('ops');
       const ops = rawOps === undefined || rawOps === null ? null : rawOps;
       if (!allowed) return deny(undefined, ops);
-      if (ops !== null) {
+      if (ops !== null && how.apply) {
         const next = applyJsonPatch(this.dataDoc, ops);
         if (!(next instanceof ObjectV))
           throw new PolicyError('kata_policy_error', 'json patch: data must stay an object');
         this.engine.setData(next);
         this.dataDoc = next;
       }
-      return make(true, ops);
+      return out(true, ops);
     } catch (err) {
       const e =
         err instanceof PolicyError
@@ -166,7 +216,7 @@ export class KataPolicy {
           : new PolicyError('kata_policy_error', (err as Error).message ?? String(err), undefined, {
               cause: err,
             });
-      return make(false, null, e);
+      return out(false, null, e);
     }
   }
 

@@ -124,7 +124,7 @@ export class Evaluator implements WithState {
   /** Evaluates one expression (with its `with` modifiers and negation). */
   evalExpr(e: Expr, f: Frame, k: Cont): boolean {
     this.tick();
-    if ('with' in e && e.with.length > 0) return this.evalWith(e, e.with, f, k);
+    if (e.k !== 'some' && e.with.length > 0) return this.evalWith(e, e.with, f, k);
     return this.evalPlain(e, f, k);
   }
 

@@ -1,9 +1,9 @@
 import { type BuiltinDef, BuiltinError, checkArgs } from '../builtins/index.js';
-import { type Expr, INPUT_SLOT, type Term } from '../lang/ast.js';
+import { INPUT_SLOT, type Term } from '../lang/ast.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import { TEMPLATE_STRING } from '../lang/parser-expr.js';
 import type { RuleNode } from '../lang/rule-tree.js';
-import { equal, type Value } from '../value/index.js';
+import type { Value } from '../value/index.js';
 import { evalFunction } from './docs.js';
 import type { Evaluator } from './evaluator.js';
 import type { Frame, VCont } from './frame.js';
@@ -12,85 +12,6 @@ import type { Mock } from './with.js';
 
 // Calls (builtins, user functions, mocks, print) and the continuation-free fast path, split from
 // evaluator.ts; every function takes the evaluation it runs in.
-
-/**
- * Runs an expression that has at most one solution without a continuation. Returns
- * NOT_DIRECT when it cannot, DIRECT_FAIL / DIRECT_OK, or the slot it bound.
- */
-export function direct(ev: Evaluator, e: Expr, f: Frame): number {
-  // Kinds are tested before `with`: `'with' in e` on the several expression shapes is a slow
-  // megamorphic lookup on the hottest line of evaluation.
-  if (ev.mocks !== null) return NOT_DIRECT;
-  if (e.k === 'term') {
-    if (e.neg || e.with.length > 0) return NOT_DIRECT;
-    const t = e.term;
-    if (t.t === 'ref') {
-      // A condition such as `input.allowed` or `ret.allowed`: defined and not false.
-      const v = ev.simpleValue(t, f);
-      if (v === undefined) return NOT_DIRECT;
-      ev.tick();
-      return v === false ? DIRECT_FAIL : DIRECT_OK;
-    }
-    if (t.t !== 'call' || t.target?.kind !== 'builtin' || t.constant !== undefined) return NOT_DIRECT;
-    const info = callInfo(ev, t);
-    if (info.name === 'print') {
-      ev.tick();
-      evalPrint(ev, t.args, f, () => true, t.loc);
-      return DIRECT_OK;
-    }
-    const v = directCall(ev, t, info, f);
-    if (v === NOT_SIMPLE) return NOT_DIRECT;
-    ev.tick();
-    return v === undefined || v === false ? DIRECT_FAIL : DIRECT_OK;
-  }
-  if (e.k === 'unify' && !e.neg && e.with.length === 0) {
-    const a = e.a;
-    if (a.t !== 'var' || a.slot < 0) return NOT_DIRECT;
-    const b = e.b;
-    let v: Value | undefined | typeof NOT_SIMPLE;
-    if (b.t === 'call' && b.target?.kind === 'builtin' && b.constant === undefined) {
-      v = directCall(ev, b, callInfo(ev, b), f);
-    } else {
-      v = b.t === 'val' || b.t === 'var' || b.t === 'ref' ? ev.simpleValue(b, f) : NOT_SIMPLE;
-      if (v === undefined) v = NOT_SIMPLE;
-    }
-    if (v === NOT_SIMPLE) return NOT_DIRECT;
-    ev.tick();
-    if (v === undefined) return DIRECT_FAIL;
-    const cur = f[a.slot];
-    if (cur !== undefined) return equal(cur, v) ? DIRECT_OK : DIRECT_FAIL;
-    f[a.slot] = v;
-    return a.slot;
-  }
-  return NOT_DIRECT;
-}
-
-/** A builtin call whose operands are all known: its result (undefined = none), or NOT_SIMPLE. */
-export function directCall(
-  ev: Evaluator,
-
-  t: Extract<Term, { t: 'call' }>,
-  info: CallInfo,
-  f: Frame,
-): Value | undefined | typeof NOT_SIMPLE {
-  const def = info.def;
-  if (
-    def === undefined ||
-    def.relation !== undefined ||
-    info.name === 'print' ||
-    info.name === TEMPLATE_STRING
-  ) {
-    return NOT_SIMPLE;
-  }
-  if (def.arity >= 0 && t.args.length !== def.arity) return NOT_SIMPLE;
-  const vs: Value[] = new Array(t.args.length);
-  for (let j = 0; j < t.args.length; j++) {
-    const v = ev.simpleValue(t.args[j]!, f);
-    if (v === undefined) return NOT_SIMPLE;
-    vs[j] = v;
-  }
-  return invokeBuiltin(ev, def, info.name, vs, t.loc);
-}
 
 /**
  * Runs a (non-relation) builtin: its result, or undefined for no result and for builtin errors
@@ -284,13 +205,3 @@ export interface CallInfo {
 }
 
 const callInfos = new WeakMap<Term, CallInfo>();
-
-// Results of direct(); a slot number >= 0 means "succeeded and bound that slot".
-/** The expression needs the general (continuation) path. */
-export const NOT_DIRECT = -1;
-/** The expression ran and failed. */
-export const DIRECT_FAIL = -2;
-/** The expression ran and succeeded without binding a variable. */
-export const DIRECT_OK = -3;
-/** Marker: a call's operands are not all known without evaluation. */
-const NOT_SIMPLE: unique symbol = Symbol('not simple');

@@ -5,11 +5,12 @@ import { objectPairs } from '../lang/compile-order.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
-import { callInfo, DIRECT_FAIL, direct, evalCall, NOT_DIRECT } from './calls.js';
+import { callInfo, evalCall } from './calls.js';
+import { DIRECT_FAIL, direct, NOT_DIRECT } from './direct.js';
 import { evalDataRef, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
-import { constantOf, lookup } from './literals.js';
+import { constantOf, lookup, ruleAt } from './literals.js';
 import { PrintLog } from './prints.js';
 import { applyWith, type Mock, type WithState } from './with.js';
 
@@ -516,33 +517,6 @@ export class Evaluator implements WithState {
   nodeValue(node: RuleNode, base: Value | undefined): Value | undefined {
     return nodeValue(this, node, base);
   }
-}
-
-/** Where a `data` ref with constant leading keys meets a rule: its node and the next segment. */
-interface RuleAt {
-  readonly node: RuleNode;
-  readonly from: number;
-}
-
-// Per ref term (terms belong to one compiled policy and its tree); null: no rule on the way.
-const rulesAt = new WeakMap<Term, RuleAt | null>();
-
-function ruleAt(tree: RuleTree, t: Extract<Term, { t: 'ref' }>): RuleAt | null {
-  let hit = rulesAt.get(t);
-  if (hit !== undefined) return hit;
-  hit = null;
-  let node: RuleNode | undefined = tree.root;
-  for (let i = 0; i < t.path.length && node !== undefined; i++) {
-    const seg = t.path[i]!;
-    if (seg.t !== 'val' || typeof seg.v !== 'string') break;
-    node = node.children.get(seg.v);
-    if (node !== undefined && node.hasRules) {
-      hit = { node, from: i + 1 };
-      break;
-    }
-  }
-  rulesAt.set(t, hit);
-  return hit;
 }
 
 const SMALL_INDEXES: bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));

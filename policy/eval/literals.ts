@@ -1,4 +1,5 @@
 import type { Term } from '../lang/ast.js';
+import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { ObjectV, SetV, type Value } from '../value/index.js';
 
 /** Looks a key up in a collection (array index, object key, set member). */
@@ -43,4 +44,32 @@ export function constantOf(t: Term): Value | undefined {
   }
   constants.set(t, v);
   return v === null ? undefined : v;
+}
+
+/** Where a `data` ref with constant leading keys meets a rule: its node and the next segment. */
+export interface RuleAt {
+  readonly node: RuleNode;
+  readonly from: number;
+}
+
+// Per ref term (terms belong to one compiled policy and its tree); null: no rule on the way.
+const rulesAt = new WeakMap<Term, RuleAt | null>();
+
+/** The first rule on a `data` ref's constant leading keys (cached per term), or null. */
+export function ruleAt(tree: RuleTree, t: Extract<Term, { t: 'ref' }>): RuleAt | null {
+  let hit = rulesAt.get(t);
+  if (hit !== undefined) return hit;
+  hit = null;
+  let node: RuleNode | undefined = tree.root;
+  for (let i = 0; i < t.path.length && node !== undefined; i++) {
+    const seg = t.path[i]!;
+    if (seg.t !== 'val' || typeof seg.v !== 'string') break;
+    node = node.children.get(seg.v);
+    if (node?.hasRules) {
+      hit = { node, from: i + 1 };
+      break;
+    }
+  }
+  rulesAt.set(t, hit);
+  return hit;
 }

@@ -1,0 +1,205 @@
+import type { BuiltinDef } from '../builtins/index.js';
+import { DATA_SLOT, type Expr, INPUT_SLOT, type Term } from '../lang/ast.js';
+import type { Loc } from '../lang/errors.js';
+import { TEMPLATE_STRING } from '../lang/parser-expr.js';
+import type { RuleNode } from '../lang/rule-tree.js';
+import { equal, ObjectV, type Value } from '../value/index.js';
+import { callInfo, evalPrint, invokeBuiltin } from './calls.js';
+import type { Evaluator } from './evaluator.js';
+import type { Frame } from './frame.js';
+import { constantOf, lookup, ruleAt } from './literals.js';
+
+// The continuation-free fast path of body evaluation. What an expression is (a condition, a
+// builtin call, `x := …`, print) and how each operand is read are fixed by the compiled policy,
+// so they are worked out once per expression and kept as a plan; each evaluation then only reads
+// operands and runs the builtin.
+
+/** Reads one operand without evaluation work; undefined when that takes the general path. */
+type Operand = (ev: Evaluator, f: Frame) => Value | undefined;
+
+interface BuiltinPlan {
+  readonly def: BuiltinDef;
+  readonly name: string;
+  readonly args: readonly Operand[];
+  readonly loc: Loc;
+}
+
+type Plan =
+  | { readonly k: 'cond'; readonly get: Operand }
+  | { readonly k: 'print'; readonly t: Extract<Term, { t: 'call' }> }
+  | { readonly k: 'call'; readonly call: BuiltinPlan }
+  | { readonly k: 'assign'; readonly slot: number; readonly get: Operand }
+  | { readonly k: 'assign-call'; readonly slot: number; readonly call: BuiltinPlan };
+
+// Results of direct(); a slot number >= 0 means "succeeded and bound that slot".
+/** The expression needs the general (continuation) path. */
+export const NOT_DIRECT = -1;
+/** The expression ran and failed. */
+export const DIRECT_FAIL = -2;
+/** The expression ran and succeeded without binding a variable. */
+export const DIRECT_OK = -3;
+
+/** Marker: a call's operands are not all known without evaluation. */
+const NOT_SIMPLE: unique symbol = Symbol('not simple');
+
+// Per expression (expressions belong to one compiled policy); null: always the general path.
+const plans = new WeakMap<Expr, Plan | null>();
+
+/**
+ * Runs an expression that has at most one solution without a continuation. Returns
+ * NOT_DIRECT when it cannot, DIRECT_FAIL / DIRECT_OK, or the slot it bound.
+ */
+export function direct(ev: Evaluator, e: Expr, f: Frame): number {
+  if (ev.mocks !== null) return NOT_DIRECT;
+  let p = plans.get(e);
+  if (p === undefined) plans.set(e, (p = planOf(ev, e)));
+  if (p === null) return NOT_DIRECT;
+  switch (p.k) {
+    case 'cond': {
+      // A condition such as `input.allowed` or `ret.allowed`: defined and not false.
+      const v = p.get(ev, f);
+      if (v === undefined) return NOT_DIRECT;
+      ev.tick();
+      return v === false ? DIRECT_FAIL : DIRECT_OK;
+    }
+    case 'print':
+      ev.tick();
+      evalPrint(ev, p.t.args, f, () => true, p.t.loc);
+      return DIRECT_OK;
+    case 'call': {
+      const v = runBuiltin(ev, p.call, f);
+      if (v === NOT_SIMPLE) return NOT_DIRECT;
+      ev.tick();
+      return v === undefined || v === false ? DIRECT_FAIL : DIRECT_OK;
+    }
+    case 'assign':
+    case 'assign-call': {
+      const v = p.k === 'assign' ? p.get(ev, f) : runBuiltin(ev, p.call, f);
+      if (v === NOT_SIMPLE || (p.k === 'assign' && v === undefined)) return NOT_DIRECT;
+      ev.tick();
+      if (v === undefined) return DIRECT_FAIL;
+      const cur = f[p.slot];
+      if (cur !== undefined) return equal(cur, v) ? DIRECT_OK : DIRECT_FAIL;
+      f[p.slot] = v;
+      return p.slot;
+    }
+  }
+}
+
+function runBuiltin(ev: Evaluator, c: BuiltinPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
+  const n = c.args.length;
+  const vs: Value[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const v = c.args[j]!(ev, f);
+    if (v === undefined) return NOT_SIMPLE;
+    vs[j] = v;
+  }
+  return invokeBuiltin(ev, c.def, c.name, vs, c.loc);
+}
+
+function planOf(ev: Evaluator, e: Expr): Plan | null {
+  if (e.k === 'term') {
+    if (e.neg || e.with.length > 0) return null;
+    const t = e.term;
+    if (t.t === 'ref') return { k: 'cond', get: operand(ev, t) };
+    if (t.t !== 'call' || t.target?.kind !== 'builtin' || t.constant !== undefined) return null;
+    if (callInfo(ev, t).name === 'print') return { k: 'print', t };
+    const call = builtinPlan(ev, t);
+    return call === null ? null : { k: 'call', call };
+  }
+  if (e.k === 'unify' && !e.neg && e.with.length === 0) {
+    const a = e.a;
+    if (a.t !== 'var' || a.slot < 0) return null;
+    const b = e.b;
+    if (b.t === 'call' && b.target?.kind === 'builtin' && b.constant === undefined) {
+      const call = builtinPlan(ev, b);
+      return call === null ? null : { k: 'assign-call', slot: a.slot, call };
+    }
+    if (b.t === 'val' || b.t === 'var' || b.t === 'ref')
+      return { k: 'assign', slot: a.slot, get: operand(ev, b) };
+  }
+  return null;
+}
+
+/** A builtin call that can run directly: a plain function of its operands with a fixed arity. */
+function builtinPlan(ev: Evaluator, t: Extract<Term, { t: 'call' }>): BuiltinPlan | null {
+  const info = callInfo(ev, t);
+  const def = info.def;
+  if (
+    def === undefined ||
+    def.relation !== undefined ||
+    info.name === 'print' ||
+    info.name === TEMPLATE_STRING
+  )
+    return null;
+  if (def.arity >= 0 && t.args.length !== def.arity) return null;
+  return { def, name: info.name, args: t.args.map((a) => operand(ev, a)), loc: t.loc };
+}
+
+/** How an operand is read: constants once, bound variables from the frame, the rest as simple values. */
+function operand(ev: Evaluator, t: Term): Operand {
+  switch (t.t) {
+    case 'val': {
+      const v = t.v;
+      return () => v;
+    }
+    case 'var': {
+      const slot = t.slot;
+      return slot >= 0 ? (_ev, f) => f[slot] : () => undefined;
+    }
+    case 'arr':
+    case 'set':
+    case 'obj': {
+      const c = constantOf(t);
+      return () => c;
+    }
+    case 'ref':
+      return refOperand(ev, t);
+    default:
+      return () => undefined;
+  }
+}
+
+/**
+ * A ref with constant keys read as plain lookups from a bound variable, the input, or the memo of
+ * a rule already evaluated (`data.pkg.rule.key`, only while no `with data` is in force); the
+ * same answers as {@link Evaluator.simpleValue}, without re-examining the ref on every read.
+ */
+function refOperand(ev: Evaluator, t: Extract<Term, { t: 'ref' }>): Operand {
+  const h = t.head;
+  const general: Operand = (e, f) => e.simpleValue(t, f);
+  if (h.t !== 'var') return general;
+  let from = 0;
+  let node: RuleNode | undefined;
+  if (h.slot === DATA_SLOT) {
+    const at = ruleAt(ev.tree, t);
+    if (at === null) return () => undefined;
+    node = at.node;
+    from = at.from;
+  } else if (h.slot !== INPUT_SLOT && h.slot < 0) return () => undefined;
+  const keys: Value[] = [];
+  for (let i = from; i < t.path.length; i++) {
+    const seg = t.path[i]!;
+    if (seg.t !== 'val') return general;
+    keys.push(seg.v);
+  }
+  const slot = h.slot;
+  const root: Operand =
+    node !== undefined
+      ? (e) => {
+          if (e.dataOverrides !== null) return undefined;
+          const m = e.memo.get(node);
+          return m === undefined || typeof m === 'symbol' ? undefined : m;
+        }
+      : slot === INPUT_SLOT
+        ? (e) => e.input
+        : (_e, f) => f[slot];
+  return (e, f) => {
+    let v = root(e, f);
+    for (let i = 0; v !== undefined && i < keys.length; i++) {
+      const key = keys[i]!;
+      v = typeof key === 'string' && v instanceof ObjectV ? v.getStr(key) : lookup(v, key);
+    }
+    return v;
+  };
+}

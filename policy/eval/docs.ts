@@ -288,8 +288,15 @@ export function evalFunction(
       if (r.isDefault) continue;
       const f: Frame = new Array(r.slots);
       const params = r.args!;
-      const bindArgs = (i: number, k: () => boolean): boolean =>
-        i === params.length ? k() : ev.unify(params[i]!, args[i]!, f, () => bindArgs(i + 1, k));
+      const slots = paramSlots(r);
+      const bindArgs =
+        slots !== null
+          ? (_i: number, k: () => boolean): boolean => {
+              for (let j = 0; j < slots.length; j++) f[slots[j]!] = args[j]!;
+              return k();
+            }
+          : (i: number, k: () => boolean): boolean =>
+              i === params.length ? k() : ev.unify(params[i]!, args[i]!, f, () => bindArgs(i + 1, k));
       for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
         let found = false;
         const rule = cur;
@@ -331,6 +338,29 @@ export function evalFunction(
     memo.set(key, result === undefined ? UNDEF : result);
   }
   return result;
+}
+
+const paramSlotsOf = new WeakMap<Rule, number[] | null>();
+
+/**
+ * The frame slots of a function's parameters when each is a distinct variable (the usual
+ * `f(a, b)`): arguments are then stored, not unified. Null for patterns, constants or repeats.
+ */
+function paramSlots(r: Rule): number[] | null {
+  let hit = paramSlotsOf.get(r);
+  if (hit !== undefined) return hit;
+  const slots: number[] = [];
+  for (const p of r.args ?? []) {
+    if (p.t !== 'var' || p.slot < 0 || slots.includes(p.slot)) {
+      slots.length = 0;
+      hit = null;
+      break;
+    }
+    slots.push(p.slot);
+  }
+  if (hit === undefined) hit = slots;
+  paramSlotsOf.set(r, hit);
+  return hit;
 }
 
 const ids = new WeakMap<object, number>();

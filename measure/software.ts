@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { extendValue, type HashAlg } from './alg.js';
@@ -98,10 +98,7 @@ export class SoftwareRegister implements Register {
     const ok =
       bytesRead === len &&
       buf.subarray(0, MAGIC.length).equals(MAGIC) &&
-      createHash('sha256')
-        .update(body)
-        .digest()
-        .equals(buf.subarray(len - CHECKSUM, len));
+      hash('sha256', body, 'buffer').equals(buf.subarray(len - CHECKSUM, len));
     if (!ok)
       throw new MeasureError(
         'ERR_MEASURE_REGISTER',
@@ -124,7 +121,7 @@ export class SoftwareRegister implements Register {
     head.writeUInt16LE(this.alg.tpmId, MAGIC.length);
     head.writeUInt16LE(this.mrIndex, MAGIC.length + 2);
     const body = Buffer.concat([head, value]);
-    const all = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+    const all = Buffer.concat([body, hash('sha256', body, 'buffer')]);
     await this.io.writeAll(this.fh, all, 0);
     await this.io.datasync(this.fh);
     this.#value = Buffer.from(value);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { algById, type HashAlg } from './alg.js';
 import type { FileIo } from './file-io.js';
@@ -37,7 +37,7 @@ export function encodeWal(e: WalEntry): Buffer {
     parts.push(ev.expected, len, ev.record);
   }
   const body = Buffer.concat(parts);
-  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+  return Buffer.concat([body, hash('sha256', body, 'buffer')]);
 }
 
 /** Parses a WAL file's bytes: undefined when empty, torn or otherwise not a whole entry. */
@@ -45,13 +45,7 @@ export function decodeWal(buf: Buffer): WalEntry | undefined {
   if (buf.length < MAGIC.length + 12 + CHECKSUM || !buf.subarray(0, MAGIC.length).equals(MAGIC))
     return undefined;
   const body = buf.subarray(0, buf.length - CHECKSUM);
-  if (
-    !createHash('sha256')
-      .update(body)
-      .digest()
-      .equals(buf.subarray(buf.length - CHECKSUM))
-  )
-    return undefined;
+  if (!hash('sha256', body, 'buffer').equals(buf.subarray(buf.length - CHECKSUM))) return undefined;
   const offset = Number(buf.readBigUInt64LE(MAGIC.length));
   const alg = algById(buf.readUInt16LE(MAGIC.length + 8));
   if (!alg || buf.readUInt16LE(MAGIC.length + 10) !== alg.size) return undefined;

@@ -113,7 +113,7 @@ export class AgentProxy {
     const a = admit(this.opts.decider, this.opts.profile, ctx.method, payload);
     const durable = this.append(a);
     const decided = performance.now();
-    this.metrics.observeDecision((decided - started) / 1000);
+    this.metrics.observeDecision(ctx.method, (decided - started) / 1000);
     let measured: AppendResult;
     try {
       measured = await durable;
@@ -128,7 +128,7 @@ export class AgentProxy {
         },
       );
     }
-    this.metrics.observeAppend((performance.now() - decided) / 1000);
+    this.metrics.observeAppend(ctx.method, (performance.now() - decided) / 1000);
     switch (a.kind) {
       case 'deny':
         return this.refuse(a, ctx.method, measured);

@@ -150,9 +150,12 @@ function metricsText(socketPath: string): Promise<string> {
   });
 }
 
-function meanMs(text: string, name: string): number {
+/** Mean of one method's histogram (ms), from the proxy's own metrics. */
+function meanMs(text: string, name: string, method: string): number {
   const v = (suffix: string): number =>
-    Number(new RegExp(`^${name}_${suffix} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    Number(
+      new RegExp(`^${name}_${suffix}\\{method="${method}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN,
+    );
   return (v('sum') / v('count')) * 1000;
 }
 
@@ -224,10 +227,10 @@ async function run(): Promise<readonly BenchTable[]> {
     const inside: string[] = [];
     for (const p of proxies) {
       const m = await metricsText(p.metrics ?? '');
-      inside.push(
-        `${p.name}: decision ${fmt(meanMs(m, 'ward_proxy_decision_seconds'), 3)} ms, ` +
-          `log append until durable ${fmt(meanMs(m, 'ward_proxy_log_append_seconds'), 3)} ms`,
-      );
+      const per = (method: string): string =>
+        `${method} ${fmt(meanMs(m, 'ward_proxy_decision_seconds', method), 3)} / ` +
+        fmt(meanMs(m, 'ward_proxy_log_append_seconds', method), 3);
+      inside.push(`${p.name}: ${RPCS.map((r) => per(r.method)).join(', ')}`);
     }
 
     const exec = RPCS[1]!;
@@ -262,7 +265,7 @@ async function run(): Promise<readonly BenchTable[]> {
         rows,
         notes: [
           `policy: Kata rules.rego + policy_data for a pause sandbox and one app container (every RPC allowed); software register, ${names.join(' / ')} (${dir} / ${shm ?? 'no /dev/shm'})`,
-          `mean inside the proxy over the latency runs: ${inside.join('; ')}`,
+          `mean inside the proxy per RPC (decode + decision / log append until durable, ms): ${inside.join('; ')}`,
           `what came back (same from the agent and through the proxy): ${[...seen].sort().join('; ')}`,
           'the agent is ward-runc-agent: CreateContainer runs `runc create`, which fails (no rootfs); ExecProcess and ReadStdout get NOT_FOUND at once. The proxy path is complete either way (decode, rules.rego, durable log record, forward, relay)',
           `goal: ExecProcess added p50 <= ${EXEC_P50_GOAL_MS} ms: ${names.map((n, i) => `${n} ${verdict(execAdded[i] ?? Number.NaN, EXEC_P50_GOAL_MS)}`).join(', ')}`,

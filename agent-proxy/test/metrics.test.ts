@@ -109,18 +109,28 @@ test('GET /metrics: per-RPC counts by outcome, denials and both histograms', asy
   assert.equal(m.get('ward_proxy_denials_total{method="StatsContainer"}'), undefined);
   assert.equal(m.get('ward_proxy_forward_errors_total'), 0);
 
-  // Every agent request (not Health) is decided and logged once: 8 observations in each histogram.
+  // Every agent request (not Health) is decided and logged once, in its method's histograms.
+  const perMethod: Record<string, number> = {
+    ExecProcess: 5,
+    CreateContainer: 1,
+    StatsContainer: 1,
+    NoSuchMethod: 1,
+  };
   for (const h of ['ward_proxy_decision_seconds', 'ward_proxy_log_append_seconds']) {
     assert.match(r.body, new RegExp(`^# TYPE ${h} histogram$`, 'm'));
-    assert.equal(m.get(`${h}_count`), 8, h);
-    assert.equal(m.get(`${h}_bucket{le="+Inf"}`), 8, h);
-    const sum = m.get(`${h}_sum`) ?? -1;
-    assert.ok(sum > 0 && sum < 8 * 60, `${h}_sum is a plausible number of seconds`);
-    let previous = 0;
-    for (const le of LATENCY_BUCKETS) {
-      const v = m.get(`${h}_bucket{le="${le}"}`);
-      assert.ok(v !== undefined && v >= previous && v <= 8, `${h} bucket ${le} cumulative`);
-      previous = v;
+    assert.equal(m.get(`${h}_count{method="Check"}`), undefined, `${h}: health is not decided`);
+    for (const [method, n] of Object.entries(perMethod)) {
+      const label = `method="${method}"`;
+      assert.equal(m.get(`${h}_count{${label}}`), n, `${h} ${method}`);
+      assert.equal(m.get(`${h}_bucket{${label},le="+Inf"}`), n, `${h} ${method}`);
+      const sum = m.get(`${h}_sum{${label}}`) ?? -1;
+      assert.ok(sum > 0 && sum < n * 60, `${h}_sum of ${method} is a plausible number of seconds`);
+      let previous = 0;
+      for (const le of LATENCY_BUCKETS) {
+        const v = m.get(`${h}_bucket{${label},le="${le}"}`);
+        assert.ok(v !== undefined && v >= previous && v <= n, `${h} ${method} bucket ${le} cumulative`);
+        previous = v;
+      }
     }
   }
 

@@ -238,5 +238,5 @@ test('every request is in the log, in order, with its decision, and the log repl
   assert.equal(verifyLogBytes(bytes, { expected: value }).records, parsed.records.length);
   const metrics = running.proxy.metrics.render();
   assert.match(metrics, /ward_proxy_requests_total\{method="ExecProcess",outcome="denied"\} [1-9]/);
-  assert.match(metrics, /ward_proxy_log_append_seconds_count [1-9]/);
+  assert.match(metrics, /ward_proxy_log_append_seconds_count\{method="[A-Za-z]+"\} [1-9]/);
 });

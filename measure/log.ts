@@ -61,6 +61,8 @@ export class MeasurementLog {
   #next: number;
   #queue: Pending[] = [];
   #running = false;
+  /** A drain is due in the check phase of this loop iteration. */
+  #scheduled = false;
   #broken: Error | undefined;
   #closed = false;
   /** Length of the entry the WAL file holds (recovery leaves it empty). */
@@ -154,6 +156,19 @@ export class MeasurementLog {
     this.#next++;
     return new Promise<AppendResult>((resolve, reject) => {
       this.#queue.push({ sequence, event, record: rec.bytes, digest: rec.digest, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  // The commit starts in the loop's check phase, not at the first append: requests that arrive on
+  // several connections in one turn of the event loop are each admitted in their own callback, and
+  // starting at once would give every one of them its own commit (six file operations each) and
+  // its own write to the agent. Waiting for the end of the poll phase costs no latency.
+  #schedule(): void {
+    if (this.#scheduled || this.#running) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
       void this.#drain();
     });
   }
@@ -232,7 +247,8 @@ export class MeasurementLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#running || this.#queue.length > 0) await new Promise((r) => setImmediate(r));
+    while (this.#running || this.#scheduled || this.#queue.length > 0)
+      await new Promise((r) => setImmediate(r));
     await this.fh.close();
     await this.wal.close();
     await this.register.close();

@@ -14,9 +14,13 @@ all: build
 deps:
 	@sh scripts/install-deps.sh
 
+# The emitted JavaScript carries no comments (tsconfig removeComments): V8 keeps each loaded
+# module's source text in every process, and the sources are richly commented. The declarations
+# are emitted again with their doc comments, for editors.
 build: deps
 	@$(NODE) scripts/gen-proto.mjs
 	@$(TSC) -p tsconfig.json
+	@$(TSC) -p tsconfig.json --emitDeclarationOnly --removeComments false
 	@sh scripts/make-bins.sh
 
 typecheck:

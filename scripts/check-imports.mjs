@@ -9,7 +9,17 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const TOP = ['proto', 'shim', 'agent-proxy', 'policy', 'measure', 'identity', 'integration', 'cli', 'bench'];
-const SUB_BOUNDARIES = new Set(['proto/ttrpc/index.ts']);
+// Sub-boundaries exist for processes that need only part of a folder: ES modules are not
+// tree-shaken, so importing a folder's index.ts evaluates (and keeps in memory) every module it
+// re-exports. A shim worker per pod needs the runc agent and the mount calls, not the containerd
+// and CRI test harnesses, and the identity store, not the SPIRE plugin and signature checks.
+const SUB_BOUNDARIES = new Set([
+  'proto/ttrpc/index.ts',
+  'integration/runc-agent/index.ts',
+  'integration/sys/index.ts',
+  'identity/store.ts',
+  'identity/annotations.ts',
+]);
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {

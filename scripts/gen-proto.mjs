@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Generates proto/codec/gen/*.gen.ts from proto/schemas/**/*.proto:
-//  - schema.gen.ts: the protobufjs JSON descriptor as one string (JSON.parse of a string is the
+//  - schema.gen.ts: the protobufjs JSON descriptor of each package-level definition (a message
+//    with its nested types, or an enum) as a string, with the definitions its fields refer to, so
+//    a process builds reflection only for the types it uses (JSON.parse of a string is the
 //    cheapest way for V8 to materialise it, and no .proto parsing happens at process start);
 //  - messages-N.gen.ts: one TypeScript interface per message, proto field names kept;
 //  - index.gen.ts: the name → interface map and the service method tables.
@@ -178,12 +180,57 @@ for (const s of services) {
 svc.push('} as const satisfies Record<string, Record<string, MethodSpec>>;', '');
 outputs.set('services.gen.ts', svc.join('\n'));
 
-const json = JSON.stringify(pbRoot.toJSON({ keepComments: false }));
-const escaped = json.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
-outputs.set(
-  'schema.gen.ts',
-  `${HEADER}\n/** The protobufjs JSON descriptor of every schema in proto/schemas (proto field names kept). */\nexport const SCHEMA_JSON =\n  '${escaped}';\n`,
+// Package-level definitions in schema order, each with the package-level definitions its fields
+// (and its nested types' fields) resolve to, as protobufjs resolved them here.
+const definitions = [];
+function collectDefinitions(ns) {
+  for (const obj of ns.nestedArray) {
+    if (obj instanceof protobuf.Type || obj instanceof protobuf.Enum) definitions.push(obj);
+    else if (obj instanceof protobuf.Namespace && !(obj instanceof protobuf.Service)) collectDefinitions(obj);
+  }
+}
+collectDefinitions(pbRoot);
+const packageLevel = (obj) => {
+  let top = obj;
+  while (top.parent instanceof protobuf.Type) top = top.parent;
+  return top;
+};
+function referencedDefinitions(def) {
+  const out = new Set();
+  const walk = (t) => {
+    for (const f of t.fieldsArray) {
+      const top = f.resolvedType ? packageLevel(f.resolvedType) : def;
+      if (top !== def) out.add(full(top));
+    }
+    for (const n of t.nestedArray) if (n instanceof protobuf.Type) walk(n);
+  };
+  if (def instanceof protobuf.Type) walk(def);
+  return [...out].sort();
+}
+const quote = (text) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const schemaLines = [
+  HEADER,
+  '/**',
+  ' * Every package-level definition of proto/schemas (a message with its nested types, or an enum)',
+  ' * by full name: its protobufjs JSON descriptor, proto field names kept. Schema order.',
+  ' */',
+  'export const SCHEMA_DEFINITIONS: Readonly<Record<string, string>> = {',
+];
+for (const def of definitions) {
+  schemaLines.push(`  ${quote(full(def))}: ${quote(JSON.stringify(def.toJSON({ keepComments: false })))},`);
+}
+schemaLines.push(
+  '};',
+  '',
+  '/** The package-level definitions the fields of each definition (and of its nested types) refer to. */',
+  'export const SCHEMA_REFERENCES: Readonly<Record<string, readonly string[]>> = {',
 );
+for (const def of definitions) {
+  const refs = referencedDefinitions(def);
+  if (refs.length > 0) schemaLines.push(`  ${quote(full(def))}: [${refs.map(quote).join(', ')}],`);
+}
+schemaLines.push('};', '');
+outputs.set('schema.gen.ts', schemaLines.join('\n'));
 
 // Format with Biome in a scratch copy so the checked-in files are byte-for-byte what `biome format` keeps.
 const scratch = mkdtempSync(join(tmpdir(), 'ward-gen-proto-'));

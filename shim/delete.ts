@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listMounts, startRuncAgent, UmountFlags, unmount } from '../integration/index.js';
+import { startRuncAgent } from '../integration/runc-agent/index.js';
+import { listMounts, UmountFlags, unmount } from '../integration/sys/index.js';
 import { localLayout } from './drivers/local.js';
 import { PodDir, type PodRecord, pidAlive } from './state/pod-state.js';
 import { timestamp } from './task/process.js';

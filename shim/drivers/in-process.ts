@@ -1,5 +1,5 @@
-import type { Logger } from 'pino';
-import { startRuncAgent } from '../../integration/index.js';
+import { startRuncAgent } from '../../integration/runc-agent/index.js';
+import type { Logger } from '../worker/logging.js';
 import type { InProcessAgent } from './local.js';
 
 /**

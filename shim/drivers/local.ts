@@ -3,10 +3,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from 'pino';
 import { HybridVsockMuxer } from '../../proto/index.js';
 import type { WardConfig } from '../config/schema.js';
 import { KATA_GUEST_SHARED_DIR } from '../translate/kata-paths.js';
+import type { Logger } from '../worker/logging.js';
 import { dialAgent } from './dial.js';
 import type { SandboxDriver, SandboxHandle } from './types.js';
 

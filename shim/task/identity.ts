@@ -1,5 +1,6 @@
-import type { Logger } from 'pino';
-import { IdentityStore, identityFromCreateContainer } from '../../identity/index.js';
+import { identityFromCreateContainer } from '../../identity/annotations.js';
+import { IdentityStore } from '../../identity/store.js';
+import type { Logger } from '../worker/logging.js';
 
 /**
  * The shim's part of the identity registry, for pods without ward-agent-proxy: it records each

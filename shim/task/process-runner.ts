@@ -1,6 +1,6 @@
-import type { Logger } from 'pino';
 import type { AgentClient } from '../drivers/types.js';
 import { pumpInput, pumpOutput } from '../io/relay.js';
+import type { Logger } from '../worker/logging.js';
 import { type EventSink, TOPIC } from './events.js';
 import type { TaskProcess } from './process.js';
 

@@ -1,6 +1,6 @@
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bindMount, MountFlags, mount, UmountFlags, unmount } from '../../integration/index.js';
+import { bindMount, MountFlags, mount, UmountFlags, unmount } from '../../integration/sys/index.js';
 import { ShimError } from '../errors.js';
 
 /** A mount from CreateTaskRequest.rootfs (containerd.types.Mount). */

@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
 import type { AgentClient, SandboxDriver, SandboxHandle } from '../drivers/types.js';
 import { ShimError } from '../errors.js';
 import { agentStatsToMetrics } from '../translate/metrics.js';
 import { createSandboxRequest, destroySandboxRequest, sandboxSharesPidNs } from '../translate/sandbox.js';
+import type { Logger } from '../worker/logging.js';
 import type { EventSink } from './events.js';
 import { TOPIC } from './events.js';
 

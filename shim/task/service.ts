@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import type protobuf from 'protobufjs';
 import { readBundleSpec } from '../bootstrap/bundle.js';
 import type { AgentClient } from '../drivers/types.js';
@@ -12,6 +11,7 @@ import { planContainer } from '../translate/container.js';
 import { kataExecProcess } from '../translate/exec.js';
 import { ociToProto } from '../translate/oci-proto.js';
 import { SHIM_VERSION } from '../version.js';
+import type { Logger } from '../worker/logging.js';
 import type { EventSink } from './events.js';
 import { TOPIC } from './events.js';
 import type { ShimIdentity } from './identity.js';

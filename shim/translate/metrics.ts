@@ -47,47 +47,52 @@ const MEMORY_COUNTERS: readonly (readonly [string, number, string])[] = [
  * The subset of containerd/cgroups stats/v1/metrics.proto (package io.containerd.cgroups.v1)
  * the shim fills: pids, cpu, memory. Field numbers are upstream's.
  */
-const ROOT = protobuf.Root.fromJSON({
-  nested: {
-    io: {
-      nested: {
-        containerd: {
-          nested: {
-            cgroups: {
-              nested: {
-                v1: {
-                  nested: {
-                    Metrics: {
-                      fields: {
-                        pids: { type: 'PidsStat', id: 2 },
-                        cpu: { type: 'CPUStat', id: 3 },
-                        memory: { type: 'MemoryStat', id: 4 },
+function buildMetricsType(): protobuf.Type {
+  const root = protobuf.Root.fromJSON({
+    nested: {
+      io: {
+        nested: {
+          containerd: {
+            nested: {
+              cgroups: {
+                nested: {
+                  v1: {
+                    nested: {
+                      Metrics: {
+                        fields: {
+                          pids: { type: 'PidsStat', id: 2 },
+                          cpu: { type: 'CPUStat', id: 3 },
+                          memory: { type: 'MemoryStat', id: 4 },
+                        },
                       },
-                    },
-                    PidsStat: { fields: { current: u64(1), limit: u64(2) } },
-                    CPUStat: {
-                      fields: { usage: { type: 'CPUUsage', id: 1 }, throttling: { type: 'Throttle', id: 2 } },
-                    },
-                    CPUUsage: {
-                      fields: {
-                        total: u64(1),
-                        kernel: u64(2),
-                        user: u64(3),
-                        per_cpu: { rule: 'repeated', type: 'uint64', id: 4 },
+                      PidsStat: { fields: { current: u64(1), limit: u64(2) } },
+                      CPUStat: {
+                        fields: {
+                          usage: { type: 'CPUUsage', id: 1 },
+                          throttling: { type: 'Throttle', id: 2 },
+                        },
                       },
-                    },
-                    Throttle: {
-                      fields: { periods: u64(1), throttled_periods: u64(2), throttled_time: u64(3) },
-                    },
-                    MemoryStat: {
-                      fields: {
-                        ...Object.fromEntries(MEMORY_COUNTERS.map(([name, id]) => [name, u64(id)])),
-                        usage: { type: 'MemoryEntry', id: 33 },
-                        swap: { type: 'MemoryEntry', id: 34 },
-                        kernel: { type: 'MemoryEntry', id: 35 },
+                      CPUUsage: {
+                        fields: {
+                          total: u64(1),
+                          kernel: u64(2),
+                          user: u64(3),
+                          per_cpu: { rule: 'repeated', type: 'uint64', id: 4 },
+                        },
                       },
+                      Throttle: {
+                        fields: { periods: u64(1), throttled_periods: u64(2), throttled_time: u64(3) },
+                      },
+                      MemoryStat: {
+                        fields: {
+                          ...Object.fromEntries(MEMORY_COUNTERS.map(([name, id]) => [name, u64(id)])),
+                          usage: { type: 'MemoryEntry', id: 33 },
+                          swap: { type: 'MemoryEntry', id: 34 },
+                          kernel: { type: 'MemoryEntry', id: 35 },
+                        },
+                      },
+                      MemoryEntry: { fields: { limit: u64(1), usage: u64(2), max: u64(3), failcnt: u64(4) } },
                     },
-                    MemoryEntry: { fields: { limit: u64(1), usage: u64(2), max: u64(3), failcnt: u64(4) } },
                   },
                 },
               },
@@ -96,9 +101,14 @@ const ROOT = protobuf.Root.fromJSON({
         },
       },
     },
-  },
-});
-const METRICS = ROOT.lookupType(CGROUPS_V1_METRICS_TYPE);
+  });
+  return root.lookupType(CGROUPS_V1_METRICS_TYPE);
+}
+
+// Built on the first Stats call, not at load: every worker loads this module, and a pod whose
+// stats nobody asks for (no kubelet polling) should not carry the reflection objects.
+let metricsType: protobuf.Type | undefined;
+const metrics = (): protobuf.Type => (metricsType ??= buildMetricsType());
 
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
 
@@ -131,7 +141,8 @@ export function agentStatsToMetrics(stats: Json): { type_url: string; value: Uin
   };
   for (const [name, , key] of MEMORY_COUNTERS) memory[name] = counters[key] ?? 0;
   memory['cache'] = mem['cache'] ?? memory['cache'];
-  const metrics = {
+  const type = metrics();
+  const value = {
     pids: { current: pids['current'] ?? 0, limit: pids['limit'] ?? 0 },
     cpu: {
       usage: {
@@ -148,10 +159,11 @@ export function agentStatsToMetrics(stats: Json): { type_url: string; value: Uin
     },
     memory,
   };
-  return { type_url: CGROUPS_V1_METRICS_TYPE, value: METRICS.encode(METRICS.fromObject(metrics)).finish() };
+  return { type_url: CGROUPS_V1_METRICS_TYPE, value: type.encode(type.fromObject(value)).finish() };
 }
 
 /** Decodes Metrics bytes (tests, diagnostics). */
 export function decodeMetrics(bytes: Uint8Array): Json {
-  return METRICS.toObject(METRICS.decode(bytes), { longs: Number, defaults: true }) as Json;
+  const type = metrics();
+  return type.toObject(type.decode(bytes), { longs: Number, defaults: true }) as Json;
 }

@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
-import type { Logger } from 'pino';
 import { EVENTS_SERVICE } from '../../proto/index.js';
 import { Client } from '../../proto/ttrpc/index.js';
 import { stripUnix } from '../bootstrap/address.js';
 import { EVENT_TYPE, type EventSink } from '../task/events.js';
+import type { Logger } from '../worker/logging.js';
 import { encodeMessage } from './codec.js';
 
 /** Metadata key containerd's ttrpc namespace interceptor reads. */

@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import pino, { type Logger } from 'pino';
 import { listen, messageType, serviceMethods, TASK_SERVICE } from '../../proto/index.js';
 import { Server, type ServiceDefinition, statusError, type UnaryHandler } from '../../proto/ttrpc/index.js';
 import type { WardConfig } from '../config/schema.js';
@@ -13,7 +12,7 @@ import { TaskService } from '../task/service.js';
 import { toWireStatus } from '../task/status.js';
 import { decodeMessage, encodeMessage, methodTypes } from '../wire/codec.js';
 import { TtrpcEventPublisher } from '../wire/events-publisher.js';
-import { effectiveLevel, fileDestination, taskLogger } from './logging.js';
+import { effectiveLevel, fileDestination, jsonLogger, type Logger, taskLogger } from './logging.js';
 
 /** Longest a worker spends tidying up before it exits anyway. */
 const EXIT_GRACE_MS = 5_000;
@@ -72,7 +71,7 @@ export async function servePod(
   const pod = new PodDir(req.runDir, req.key);
   const level = effectiveLevel(req.config.log_level, req.debug);
   const dest = fileDestination(pod.logFile);
-  const log = pino({ level, base: { pid: process.pid, pod: req.group, ns: req.namespace } }, dest);
+  const log = jsonLogger([dest], level, { pid: process.pid, pod: req.group, ns: req.namespace });
   let driverPids: Record<string, number> = {};
   const record = async (): Promise<void> =>
     pod.writePod({
@@ -146,7 +145,7 @@ export async function servePod(
     await rm(req.socket, { force: true });
     await pod.remove();
     clearTimeout(guard);
-    (dest as { end?: () => void }).end?.();
+    dest.end();
     // A pod torn down in order leaves a clean process that may serve another pod; a forced
     // stop (SIGTERM from `delete`) does not.
     done(!force);

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { defaultRegistry, Engine, PolicyError, parseJson, toJson } from '../index.js';
+import { corpusRequests, KATA_CORPUS } from './kata-corpus-fixture.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const corpus = resolve(here, '../../../../shared/conformance/kata-policy/regorus-kata-tests');
-
-/** Parses inputs.txt: one `["ep":"<Request>",{json}],` per line. */
-function requests(text: string): { ep: string; input: string }[] {
-  const out: { ep: string; input: string }[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\["ep":"([A-Za-z]+)",(.*)\],?$/.exec(line.trim());
-    if (m !== null) out.push({ ep: m[1]!, input: m[2]! });
-  }
-  return out;
-}
+const corpus = KATA_CORPUS;
 
 const dirs = existsSync(corpus) ? readdirSync(corpus).sort() : [];
 
@@ -36,7 +25,7 @@ for (const d of dirs) {
     engine.addPolicy(`${d}/policy.rego`, readFileSync(join(dir, 'policy.rego'), 'utf8'));
     const outs = parseJson(readFileSync(join(dir, 'outputs.json'), 'utf8')) as readonly unknown[];
     const prints = JSON.parse(readFileSync(join(dir, 'prints.json'), 'utf8')) as string[][];
-    const reqs = requests(readFileSync(join(dir, 'inputs.txt'), 'utf8'));
+    const reqs = corpusRequests(readFileSync(join(dir, 'inputs.txt'), 'utf8'));
     assert.equal(reqs.length, outs.length);
     reqs.forEach((r, i) => {
       engine.setInputJson(r.input);

@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { defaultRegistry, Engine, KataPolicy, parseJson, toJson } from '../index.js';
+import { corpusRequests, KATA_CORPUS } from './kata-corpus-fixture.js';
 
 // `printsOnDenial` (the proxy's mode) must decide exactly as the default mode: same outcome,
 // message, state and (for denials) prints, on every request sequence of the Kata corpus.
 
-const here = dirname(fileURLToPath(import.meta.url));
-const corpus = resolve(here, '../../../../shared/conformance/kata-policy/regorus-kata-tests');
+const corpus = KATA_CORPUS;
 const dirs = existsSync(corpus) ? readdirSync(corpus).sort() : [];
-
-function requests(text: string): { ep: string; input: string }[] {
-  const out: { ep: string; input: string }[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\["ep":"([A-Za-z]+)",(.*)\],?$/.exec(line.trim());
-    if (m !== null) out.push({ ep: m[1]!, input: m[2]! });
-  }
-  return out;
-}
 
 test('printsOnDenial decides the Kata corpus exactly as the default mode', (t) => {
   if (dirs.length === 0) {
@@ -32,7 +22,7 @@ test('printsOnDenial decides the Kata corpus exactly as the default mode', (t) =
     const source = readFileSync(join(corpus, d, 'policy.rego'), 'utf8');
     const full = new KataPolicy(source);
     const lazy = new KataPolicy(source, { printsOnDenial: true });
-    const reqs = requests(readFileSync(join(corpus, d, 'inputs.txt'), 'utf8'));
+    const reqs = corpusRequests(readFileSync(join(corpus, d, 'inputs.txt'), 'utf8'));
     reqs.forEach((r, i) => {
       const what = `${d} request #${i} ${r.ep}`;
       const a = full.decide(r.ep, parseJson(r.input));

@@ -57,6 +57,33 @@ async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> 
   throw new Error('condition not met in time');
 }
 
+/**
+ * `ctr events`, once it is surely subscribed: it started as a process, but containerd only
+ * sends it what is published after its subscription, so a marker container is created (and
+ * removed) until its /containers/create shows up. A fixed sleep lost early events under load.
+ */
+async function watchEvents(
+  x: WardContainerd,
+): Promise<{ ev: ReturnType<WardContainerd['cd']['spawnCtr']>; seen: () => string }> {
+  const ev = x.cd.spawnCtr(['events']);
+  let text = '';
+  ev.stdout?.on('data', (b: Buffer) => {
+    text += b.toString();
+  });
+  for (let i = 0; ; i++) {
+    const marker = `w-events-marker-${process.pid}-${i}`;
+    await x.cd.ctrOk(['containers', 'create', BUSYBOX_IMAGE, marker]);
+    await x.cd.ctrOk(['containers', 'delete', marker]);
+    const subscribed = await until(async () => text.includes(marker), 2_000).then(
+      () => true,
+      () => false,
+    );
+    if (subscribed) break;
+    if (i >= 10) throw new Error('ctr events never reported a marker container');
+  }
+  return { ev, seen: () => text };
+}
+
 /** A process whose command line is `cmdline` and whose ancestry includes `ancestor`. */
 async function pidOf(cmdline: string, ancestor: number): Promise<number | undefined> {
   for (const name of await readdir('/proc')) {
@@ -162,11 +189,12 @@ test('ls, ps, pause, resume, exec with stdin, kill and delete of a detached task
   assert.equal(await taskStatus(x, id), '');
 });
 
-// ctr resizes right after Start, as with runc: the command waits a moment before asking.
+// ctr resizes right after Start, as with runc: the command waits (up to 5 s, it was a fixed
+// 0.3 s that a loaded host overran) for the size before printing it.
 test('-t gives the container a terminal with the size ctr set', async (t) => {
   const x = need(t);
   if (!x) return;
-  const ctr = `ctr -a ${x.cd.address} -n ward-test run -t --rm --runtime ${WARD_RUNTIME} ${BUSYBOX_IMAGE} w-tty sh -c 'sleep 0.3; stty size; tty'`;
+  const ctr = `ctr -a ${x.cd.address} -n ward-test run -t --rm --runtime ${WARD_RUNTIME} ${BUSYBOX_IMAGE} w-tty sh -c 'for i in $(seq 100); do [ "$(stty size)" = "45 123" ] && break; sleep 0.05; done; stty size; tty'`;
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
     const p = spawn('script', ['-qec', `stty cols 123 rows 45; ${ctr}`, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -289,10 +317,8 @@ test('kill -9 of the worker serving pod A: A is reported exited and cleaned; pod
 test('events reach containerd in order: create, start, exec-added, exec-started, exit, paused/resumed, delete', async (t) => {
   const x = need(t);
   if (!x) return;
-  const ev = x.cd.spawnCtr(['events']);
-  let seen = '';
-  ev.stdout?.on('data', (b: Buffer) => (seen += b.toString()));
-  await new Promise((r) => setTimeout(r, 300));
+  const watch = await watchEvents(x);
+  const ev = watch.ev;
   const id = 'w-events';
   await x.cd.ctrOk(['run', '-d', ...RT, BUSYBOX_IMAGE, id, 'sleep', '600']);
   await x.cd.ctrOk(['tasks', 'exec', '--exec-id', 'ev-exec', id, 'true']);
@@ -302,9 +328,10 @@ test('events reach containerd in order: create, start, exec-added, exec-started,
   await until(async () => (await taskStatus(x, id)) === 'STOPPED');
   await x.cd.ctrOk(['tasks', 'delete', id]);
   await x.cd.ctrOk(['containers', 'delete', id]);
-  await until(async () => seen.includes('/tasks/delete'));
+  await until(async () => watch.seen().includes('/tasks/delete'));
   ev.kill();
-  const topics = seen
+  const topics = watch
+    .seen()
     .split('\n')
     .filter((l) => l.includes(`"${id}"`) && / \/tasks\//.test(l))
     .map((l) => / (\/tasks\/[a-z-]+) /.exec(l)?.[1]);
@@ -381,10 +408,8 @@ test('log URIs: file:// appends the output to a file, binary:// hands it to a lo
 test('an OOM kill inside the sandbox reaches containerd as /tasks/oom, the task exits 137', async (t) => {
   const x = need(t);
   if (!x) return;
-  const ev = x.cd.spawnCtr(['events']);
-  let seen = '';
-  ev.stdout?.on('data', (b: Buffer) => (seen += b.toString()));
-  await new Promise((r) => setTimeout(r, 300));
+  const watch = await watchEvents(x);
+  const ev = watch.ev;
   const id = 'w-oom';
   const limit = String(16 * 1024 * 1024);
   await x.cd.ctrOk([
@@ -400,12 +425,13 @@ test('an OOM kill inside the sandbox reaches containerd as /tasks/oom, the task 
     'x=a; while :; do x="$x$x"; done',
   ]);
   // The agent polls the memory cgroup's OOM counter, so the event may follow the exit.
-  await until(async () => seen.includes('/tasks/oom') && seen.includes(`"${id}"`), 20_000).catch(
-    () => undefined,
-  );
+  await until(
+    async () => watch.seen().includes('/tasks/oom') && watch.seen().includes(`"${id}"`),
+    20_000,
+  ).catch(() => undefined);
   ev.kill();
-  assert.match(seen, /\/tasks\/exit [^\n]*"container_id":"w-oom"[^\n]*"exit_status":137/);
-  assert.match(seen, /\/tasks\/oom \{"container_id":"w-oom"\}/);
+  assert.match(watch.seen(), /\/tasks\/exit [^\n]*"container_id":"w-oom"[^\n]*"exit_status":137/);
+  assert.match(watch.seen(), /\/tasks\/oom \{"container_id":"w-oom"\}/);
   await x.cd.ctrOk(['tasks', 'delete', id]);
   await x.cd.ctrOk(['containers', 'delete', id]);
 });

@@ -28,31 +28,23 @@ function parseFooter(tz: string): Zone['footer'] {
   return { std: unq(m[1]!), stdOff: -west, dst: m[3] === undefined ? '' : unq(m[3]) };
 }
 
+type Counts = [number, number, number, number, number, number];
+
 function parse(buf: Buffer): Zone | null {
   if (buf.toString('latin1', 0, 4) !== 'TZif') return null;
   const version = buf[4]!;
-  const counts = (at: number) => [0, 1, 2, 3, 4, 5].map((i) => buf.readUInt32BE(at + 20 + i * 4));
-  let [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(0) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  // The header's six counts: isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt.
+  const counts = (at: number): Counts => {
+    const c = (i: number): number => buf.readUInt32BE(at + 20 + i * 4);
+    return [c(0), c(1), c(2), c(3), c(4), c(5)];
+  };
+  let [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(0);
   let at = 44;
   let wide = false;
   if (version >= 0x32) {
     // Skip the 32-bit body; the 64-bit one follows its own header.
     at += timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut;
-    [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at);
     at += 44;
     wide = true;
   }

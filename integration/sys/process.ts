@@ -46,8 +46,11 @@ export function decodeWaitStatus(status: number): ExitStatus {
  * Collects the exit of one known child without blocking. Returns undefined while it runs.
  * Waits for exactly this pid, never -1, so the exits of Node's own children (libuv reaps
  * those by pid too) are never stolen. ECHILD (someone else reaped it, or not our child) throws.
+ * A pid that is not a positive integer throws EINVAL without calling waitpid: waitpid(0) and
+ * waitpid(-n) would collect any child of a process group, including ones libuv owns.
  */
 export function reapPid(pid: number): ExitStatus | undefined {
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new SysError('waitpid', Errno.EINVAL, String(pid));
   const status = [0];
   for (;;) {
     const r = libc().waitpid(pid, status, WNOHANG);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { Reaper } from '../runc-agent/runtime/reaper.js';
-import { isChildSubreaper } from '../sys/index.js';
+import { Errno, isChildSubreaper, reapPid, SysError } from '../sys/index.js';
 
 const linux =
   process.platform === 'linux' ? undefined : 'prctl(PR_SET_CHILD_SUBREAPER) and waitpid by pid need Linux';
@@ -15,8 +15,11 @@ async function orphan(cmd: string): Promise<number> {
   sh.stdout.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  await once(sh, 'exit');
-  return Number(out.trim());
+  // 'close', not 'exit': exit can fire before stdout is drained, which left a partial pid.
+  await once(sh, 'close');
+  const pid = Number(out.trim());
+  assert.ok(Number.isSafeInteger(pid) && pid > 0, `orphan pid from ${JSON.stringify(out)}`);
+  return pid;
 }
 
 test('the reaper collects orphans by pid and leaves child_process exits to libuv', {
@@ -36,4 +39,20 @@ test('the reaper collects orphans by pid and leaves child_process exits to libuv
   assert.equal(signal, 'SIGKILL');
   assert.deepEqual(await watched, [{ code: 7 }, { code: 137, signal: 9 }]);
   assert.equal(reaper.size, 0);
+});
+
+test('reapPid refuses pids that would make waitpid collect a whole process group', {
+  skip: linux,
+}, async () => {
+  for (const pid of [0, -1, -process.pid, 1.5, Number.NaN]) {
+    assert.throws(
+      () => reapPid(pid),
+      (e: unknown) => e instanceof SysError && e.errno === Errno.EINVAL,
+    );
+    await assert.rejects(
+      Reaper.shared().watch(pid),
+      (e: unknown) => e instanceof SysError && e.errno === Errno.EINVAL,
+    );
+  }
+  assert.equal(Reaper.shared().size, 0);
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type ExitStatus, reapPid, SysError, setChildSubreaper } from '../../sys/index.js';
+import { Errno, type ExitStatus, reapPid, SysError, setChildSubreaper } from '../../sys/index.js';
 
 /** Safety-net sweep interval: signals coalesce, so a sweep also runs on every SIGCHLD. */
 export const REAP_SWEEP_MS = 1000;
@@ -34,8 +34,11 @@ export class Reaper {
     this.#timer.unref();
   }
 
-  /** Resolves when `pid` exits, with its exit code (128 + n for signal n). */
+  /** Resolves when `pid` exits, with its exit code (128 + n for signal n); rejects a pid that is not positive. */
   watch(pid: number): Promise<ExitStatus> {
+    if (!Number.isSafeInteger(pid) || pid <= 0) {
+      return Promise.reject(new SysError('waitpid', Errno.EINVAL, String(pid)));
+    }
     return new Promise((resolve) => {
       this.#watched.set(pid, { resolve, orphan: false });
       // A pending wait keeps the process alive, like a child_process handle does.

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { Client, type KeyValue } from '../proto/ttrpc/index.js';
+import { Client, type KeyValue, type RawResponse } from '../proto/ttrpc/index.js';
 import { ProxyError } from './errors.js';
 
 /** Opens a fresh connection to the agent. */
@@ -8,7 +8,8 @@ export type Dialer = () => Promise<Duplex>;
 /**
  * The proxy's one connection to the agent, opened on first use and re-opened after it drops.
  * Every allowed request goes out over it with its original bytes, metadata and remaining
- * deadline; the agent's response bytes or status come back unchanged.
+ * deadline; the agent's Response message (payload or status) comes back as received, to be
+ * relayed byte for byte.
  */
 export class Forwarder {
   private client: Client | undefined;
@@ -29,11 +30,11 @@ export class Forwarder {
     payload: Uint8Array,
     metadata: readonly KeyValue[],
     deadline: number | undefined,
-  ): Promise<Uint8Array> {
+  ): Promise<RawResponse> {
     const client = this.client !== undefined && !this.client.closed ? this.client : await this.connect();
     const options: { metadata: readonly KeyValue[]; timeoutMs?: number } = { metadata };
     if (deadline !== undefined) options.timeoutMs = Math.max(1, deadline - Date.now());
-    return client.call(service, method, payload, options);
+    return client.callRaw(service, method, payload, options);
   }
 
   private connect(): Promise<Client> {

@@ -9,7 +9,7 @@ import {
   WARD_DOMAIN,
 } from '../measure/index.js';
 import { AGENT_SERVICE, findMethod, HEALTH_SERVICE, type KataPolicyProfile } from '../proto/index.js';
-import { type CallContext, Server } from '../proto/ttrpc/index.js';
+import { type CallContext, type RawResponse, Server } from '../proto/ttrpc/index.js';
 import { type Admission, admit } from './admission.js';
 import type { PolicyDecider } from './decider.js';
 import { ProxyError } from './errors.js';
@@ -84,7 +84,7 @@ export class AgentProxy {
     this.forwarder.close();
   }
 
-  private async handle(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+  private async handle(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array | RawResponse> {
     try {
       if (ctx.service === HEALTH_SERVICE) return await this.health(payload, ctx);
       if (ctx.service !== AGENT_SERVICE) {
@@ -98,7 +98,7 @@ export class AgentProxy {
   }
 
   // Health is how runtimes probe liveness: forwarded and counted, not policy-checked or logged.
-  private health(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+  private health(payload: Uint8Array, ctx: CallContext): Promise<RawResponse> {
     this.metrics.count(ctx.method, 'health');
     if (findMethod(HEALTH_SERVICE, ctx.method) === undefined) {
       throw new ProxyError('ERR_PROXY_UNKNOWN_METHOD', `unknown method ${HEALTH_SERVICE}/${ctx.method}`);
@@ -106,7 +106,7 @@ export class AgentProxy {
     return this.forward(payload, ctx);
   }
 
-  private async agentRequest(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+  private async agentRequest(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array | RawResponse> {
     const started = performance.now();
     // admit() and the appends below run in one synchronous turn: arrival order is decision
     // order is log order, and the log commits (and resolves) in that order too.
@@ -142,8 +142,11 @@ export class AgentProxy {
       case 'allow': {
         this.metrics.count(ctx.method, 'allowed');
         const response = await this.forward(payload, ctx);
-        if (ctx.method === 'CreateContainer') this.recordIdentity(a.decoded, a.event.policyDigest, measured);
-        if (ctx.method === 'RemoveContainer') this.forgetIdentity(a.decoded);
+        // Only what the agent did (an OK answer) changes which containers have an identity.
+        if (response.ok && ctx.method === 'CreateContainer') {
+          this.recordIdentity(a.decoded, a.event.policyDigest, measured);
+        }
+        if (response.ok && ctx.method === 'RemoveContainer') this.forgetIdentity(a.decoded);
         return response;
       }
     }
@@ -173,11 +176,12 @@ export class AgentProxy {
     throw a.error;
   }
 
-  private async forward(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array> {
+  // The agent's answer, error statuses included, is relayed as received; only failing to get
+  // an answer at all (connection, deadline, malformed frame) is a forward error.
+  private async forward(payload: Uint8Array, ctx: CallContext): Promise<RawResponse> {
     try {
       return await this.forwarder.call(ctx.service, ctx.method, payload, ctx.metadata, ctx.deadline);
     } catch (err) {
-      if (!(err instanceof ProxyError) && (err as { code?: string }).code === 'ERR_TTRPC_STATUS') throw err;
       this.metrics.countForwardError();
       throw err;
     }

@@ -7,6 +7,7 @@ import { openRegister, parseLog, verifyLogBytes } from '../../measure/index.js';
 import {
   AGENT_SERVICE,
   type Client,
+  decodeResponse,
   encode,
   HEALTH_SERVICE,
   StatusCode,
@@ -134,6 +135,25 @@ test('stateful policy: exec only in containers created under the policy, not aft
   assert.ok(!received().has(sha(e3)), 'exec after RemoveContainer never reached the agent');
 });
 
+test("the agent's answers, error statuses included, reach the client byte for byte", async () => {
+  const direct = await dialClient(agent.address);
+  try {
+    // Allowed by the policy; the agent refuses the spec-less container with an error status.
+    for (const [method, bytes] of [
+      ['CreateContainer', create('relay-err')],
+      ['GetGuestDetails', encode('grpc.GuestDetailsRequest', {} as never)],
+    ] as const) {
+      const viaProxy = await client.callRaw(AGENT_SERVICE, method, bytes, { timeoutMs: 10_000 });
+      const fromAgent = await direct.callRaw(AGENT_SERVICE, method, bytes, { timeoutMs: 10_000 });
+      assert.equal(viaProxy.ok, decodeResponse(Buffer.from(fromAgent.body)).status === undefined, method);
+      if (method === 'CreateContainer') assert.equal(viaProxy.ok, false, 'the agent refused it');
+      assert.deepEqual(Buffer.from(viaProxy.body), Buffer.from(fromAgent.body), method);
+    }
+  } finally {
+    direct.close();
+  }
+});
+
 test('a denied ReadStdout is an empty OK response (EOF), as the kata-agent answers', async () => {
   const req = encode('grpc.ReadStreamRequest', { container_id: 'c1', exec_id: 'e1', len: 1024 } as never);
   const r = await call('ReadStdout', req);
@@ -216,13 +236,15 @@ test('every request is in the log, in order, with its decision, and the log repl
     const c = JSON.parse(r.content) as { decision?: string; seq: number };
     return `${r.operation}:${c.decision ?? '-'}`;
   });
-  assert.deepEqual(ops.slice(0, 12), [
+  assert.deepEqual(ops.slice(0, 14), [
     'policy:-',
     'CreateContainer:allow',
     'ExecProcess:allow',
     'ExecProcess:deny',
     'RemoveContainer:allow',
     'ExecProcess:deny',
+    'CreateContainer:allow',
+    'GetGuestDetails:allow',
     'ReadStdout:deny',
     'StatsContainer:deny',
     'NoSuchMethod:deny',

@@ -10,6 +10,7 @@ import { Flag, MAX_MESSAGE_LENGTH, MAX_STREAM_ID, MessageType } from './constant
 import { type KeyValue, writeRequestFrame } from './envelope.js';
 import { decodeResponse } from './envelope-decode.js';
 import { closedError, fromRpcStatus, TtrpcError, TtrpcErrorCode } from './errors.js';
+import { type RawResponse, scanResponse } from './raw-response.js';
 import { StatusCode } from './status.js';
 
 /** Per-call options. */
@@ -52,8 +53,10 @@ class UnaryCall implements ClientCallState {
   constructor(
     private readonly client: Client,
     readonly id: number,
-    private readonly resolve: (payload: Uint8Array) => void,
+    private readonly resolve: (answer: Uint8Array | RawResponse) => void,
     private readonly reject: (err: TtrpcError) => void,
+    /** Resolve with the Response message as received instead of its decoded payload. */
+    private readonly raw: boolean,
   ) {}
 
   onFrame(type: number, _flags: number, body: Buffer): void {
@@ -61,6 +64,18 @@ class UnaryCall implements ClientCallState {
       this.fail(
         protocolError(`ttrpc: unexpected message type 0x${type.toString(16)} for unary call ${this.id}`),
       );
+      return;
+    }
+    if (this.raw) {
+      let answer: RawResponse;
+      try {
+        answer = scanResponse(body);
+      } catch (err) {
+        this.fail(protocolError(`ttrpc: invalid response: ${(err as Error).message}`, err));
+        return;
+      }
+      this.settle();
+      this.resolve(answer);
       return;
     }
     let res: ReturnType<typeof decodeResponse>;
@@ -125,6 +140,25 @@ export class Client implements ConnectionHandler, StreamOwner {
 
   /** A unary call: resolves with the response payload, rejects with a {@link TtrpcError}. */
   call(service: string, method: string, payload: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
+    // The raw flag decides which of the two the call resolves with.
+    return this.unary(service, method, payload, options, false) as Promise<Uint8Array>;
+  }
+
+  /**
+   * A unary call answered with the Response message as received, error statuses included
+   * (for relaying it unchanged); rejects only when no well-formed answer came.
+   */
+  callRaw(service: string, method: string, payload: Uint8Array, options?: CallOptions): Promise<RawResponse> {
+    return this.unary(service, method, payload, options, true) as Promise<RawResponse>;
+  }
+
+  private unary(
+    service: string,
+    method: string,
+    payload: Uint8Array,
+    options: CallOptions | undefined,
+    raw: boolean,
+  ): Promise<Uint8Array | RawResponse> {
     return new Promise((resolve, reject) => {
       const pre = this.precheck(options);
       if (pre !== undefined) {
@@ -133,7 +167,7 @@ export class Client implements ConnectionHandler, StreamOwner {
       }
       const id = this.nextId;
       this.nextId += 2;
-      const call = new UnaryCall(this, id, resolve, reject);
+      const call = new UnaryCall(this, id, resolve, reject, raw);
       try {
         writeRequestFrame(this.conn, id, 0, {
           service,

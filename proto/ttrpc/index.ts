@@ -45,6 +45,7 @@ export {
 export { FrameReader, type FrameSink } from './frame-reader.js';
 export { encodeHeader, type FrameHeader, readHeader, writeHeader } from './header.js';
 export { metadataFromRecord, metadataToRecord, metadataValues } from './metadata.js';
+export { RawResponse, scanResponse, writeRawResponseFrame } from './raw-response.js';
 export type {
   MethodDefinition,
   ServerStream,

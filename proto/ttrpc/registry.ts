@@ -1,4 +1,5 @@
 import type { CallContext } from './context.js';
+import type { RawResponse } from './raw-response.js';
 
 /** The receive/send side of a streaming call, as a server handler sees it. */
 export interface ServerStream {
@@ -10,8 +11,14 @@ export interface ServerStream {
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
 }
 
-/** A unary handler: request payload in, response payload out; throw a TtrpcError for a status. */
-export type UnaryHandler = (payload: Uint8Array, ctx: CallContext) => Uint8Array | Promise<Uint8Array>;
+/**
+ * A unary handler: request payload in, response payload out; throw a TtrpcError for a status.
+ * A proxy may answer with a {@link RawResponse}, which goes out byte for byte.
+ */
+export type UnaryHandler = (
+  payload: Uint8Array,
+  ctx: CallContext,
+) => Uint8Array | RawResponse | Promise<Uint8Array | RawResponse>;
 
 /**
  * A streaming handler. For a server-streaming method a returned payload is sent as the last

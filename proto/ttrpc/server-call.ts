@@ -4,6 +4,7 @@ import type { CallContext } from './context.js';
 import { writeDataFrame, writeResponseFrame } from './envelope.js';
 import { TtrpcError, TtrpcErrorCode, toRpcStatus } from './errors.js';
 import type { MessageQueue } from './queue.js';
+import { RawResponse, writeRawResponseFrame } from './raw-response.js';
 import type { ServerStream } from './registry.js';
 import { OK_STATUS, type RpcStatus, StatusCode } from './status.js';
 
@@ -49,9 +50,19 @@ export class ServerCall implements ServerStream {
     this.remoteClosed = !streamingClient;
   }
 
-  /** The handler finished with a payload (or nothing). */
+  /** The handler finished with a payload (or nothing), or a {@link RawResponse} to relay. */
   complete(result: unknown): void {
     if (this.done) return;
+    if (result instanceof RawResponse && !this.streamingServer) {
+      this.done = true;
+      try {
+        writeRawResponseFrame(this.owner.conn, this.id, result);
+      } catch (err) {
+        this.writeStatus(toRpcStatus(err));
+      }
+      this.finish();
+      return;
+    }
     if (result !== undefined && !(result instanceof Uint8Array)) {
       this.fail(
         new TypeError(`handler of ${this.ctx.service}/${this.ctx.method} returned a non-bytes value`),

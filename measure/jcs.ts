@@ -14,15 +14,7 @@ export type JsonValue =
 
 // Characters that RFC 8785 section 3.2.2.2 requires escaping, plus surrogates (checked separately).
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const SHORT_ESCAPES: Readonly<Record<number, string>> = {
-  8: '\\b',
-  9: '\\t',
-  10: '\\n',
-  12: '\\f',
-  13: '\\r',
-  34: '\\"',
-  92: '\\\\',
-};
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * Serializes a JSON value in the JSON Canonicalization Scheme (RFC 8785): object members sorted
@@ -32,57 +24,45 @@ const SHORT_ESCAPES: Readonly<Record<number, string>> = {
  * never depend on how a serializer happens to coerce them.
  */
 export function canonicalize(value: unknown): string {
-  const out: string[] = [];
-  write(value, out, 0);
-  return out.join('');
+  return write(value, 0);
 }
 
-function write(v: unknown, out: string[], depth: number): void {
+// Builds the text by concatenation (V8 joins the pieces once, when the string is first read
+// flat) rather than pushing parts into an array: the proxy canonicalizes every request.
+function write(v: unknown, depth: number): string {
   if (depth > MAX_JSON_DEPTH) throw bad(`JSON nesting deeper than ${MAX_JSON_DEPTH}`);
-  if (v === null) {
-    out.push('null');
-    return;
-  }
+  if (v === null) return 'null';
   switch (typeof v) {
     case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return;
+      return v ? 'true' : 'false';
     case 'number':
-      out.push(numberToJson(v));
-      return;
+      return numberToJson(v);
     case 'string':
-      out.push(stringToJson(v));
-      return;
+      return stringToJson(v);
     case 'object':
       break;
     default:
       throw bad(`a ${typeof v} is not a JSON value`);
   }
   if (Array.isArray(v)) {
-    out.push('[');
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) out.push(',');
-      write(v[i], out, depth + 1);
-    }
-    out.push(']');
-    return;
+    if (v.length === 0) return '[]';
+    let out = `[${write(v[0], depth + 1)}`;
+    for (let i = 1; i < v.length; i++) out += `,${write(v[i], depth + 1)}`;
+    return `${out}]`;
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) throw bad('only plain objects are JSON objects');
   const obj = v as Record<string, unknown>;
   // Default sort compares UTF-16 code units, exactly the order RFC 8785 section 3.2.3 prescribes.
   const keys = Object.keys(obj).sort();
-  out.push('{');
-  let first = true;
-  for (const k of keys) {
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const member = obj[k];
     if (member === undefined) throw bad(`member '${k}' is undefined`);
-    if (!first) out.push(',');
-    first = false;
-    out.push(stringToJson(k), ':');
-    write(member, out, depth + 1);
+    out += `${i === 0 ? '' : ','}${stringToJson(k)}:${write(member, depth + 1)}`;
   }
-  out.push('}');
+  return `${out}}`;
 }
 
 /** RFC 8785 section 3.2.2.3: ECMAScript Number serialization; NaN and infinities are errors. */
@@ -95,23 +75,10 @@ export function numberToJson(n: number): string {
 /** RFC 8785 section 3.2.2.2 string serialization. */
 export function stringToJson(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
-  let r = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (!(d >= 0xdc00 && d <= 0xdfff)) throw bad('string contains a lone surrogate');
-      r += s[i]! + s[i + 1]!;
-      i++;
-      continue;
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) throw bad('string contains a lone surrogate');
-    const short = SHORT_ESCAPES[c];
-    if (short !== undefined) r += short;
-    else if (c < 0x20) r += `\\u${c.toString(16).padStart(4, '0')}`;
-    else r += s[i]!;
-  }
-  return `${r}"`;
+  // JSON.stringify escapes exactly RFC 8785's set (the short forms, else lowercase \u00xx), but
+  // it would escape a lone surrogate where the scheme requires an error.
+  if (LONE_SURROGATE.test(s)) throw bad('string contains a lone surrogate');
+  return JSON.stringify(s);
 }
 
 /** Parses JSON text and returns its canonical form; throws ERR_MEASURE_BAD_INPUT on bad JSON. */

@@ -159,3 +159,30 @@ test('the one-pass RFC 8785 checker agrees with canonicalize(JSON.parse(text)) =
   ])
     agree(t);
 });
+
+test('canonicalize is JSON.stringify with sorted members, and refuses exactly the ill-formed strings', async () => {
+  const fc = await import('fast-check');
+  // ECMAScript's JSON.stringify is RFC 8785's serializer for well-formed strings and finite numbers.
+  // (A replacer cannot sort: objects list integer-like keys first whatever the insertion order.)
+  const sortedStringify = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map(sortedStringify).join(',')}]`;
+    if (v === null || typeof v !== 'object') return JSON.stringify(v);
+    const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const o = v as Record<string, unknown>;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedStringify(o[k])}`).join(',')}}`;
+  };
+  fc.assert(
+    fc.property(fc.jsonValue({ depthSize: 'small' }), (v) => {
+      assert.equal(canonicalize(v), sortedStringify(v));
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 8 }), (s) => {
+      const wellFormed = Buffer.from(s, 'utf8').toString('utf8') === s;
+      if (wellFormed) assert.equal(canonicalize({ [s]: s }), `{${JSON.stringify(s)}:${JSON.stringify(s)}}`);
+      else assert.throws(() => canonicalize(s), /lone surrogate/);
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -1,5 +1,6 @@
 import { type BuiltinRegistry, defaultRegistry } from './builtins/index.js';
 import { DEFAULT_EVAL_LIMITS, type EvalLimits } from './eval/limits.js';
+import type { PrintLog } from './eval/prints.js';
 import { runQuery } from './eval/query.js';
 import type { Module } from './lang/ast.js';
 import { compileModules } from './lang/compile.js';
@@ -65,6 +66,19 @@ export interface ResultRow {
 export interface QueryResult {
   readonly rows: readonly ResultRow[];
   readonly prints: readonly string[];
+}
+
+// Prints are formatted on first read only (see PrintLog); a class, as V8 builds object literals
+// with accessors slowly.
+class Result implements QueryResult {
+  constructor(
+    readonly rows: readonly ResultRow[],
+    private readonly log: PrintLog,
+  ) {}
+
+  get prints(): readonly string[] {
+    return this.log.lines();
+  }
 }
 
 /** Most compiled queries kept per engine. */
@@ -178,14 +192,7 @@ export class Engine {
       prints: opts.prints !== false,
       nowNs: opts.nowNs ?? this.now(),
     });
-    const log = r.prints;
-    return {
-      rows: r.rows,
-      // Formatted on first read only (see PrintLog).
-      get prints(): readonly string[] {
-        return log.lines();
-      },
-    };
+    return new Result(r.rows, r.prints);
   }
 
   /** The clock `time.now_ns` reads in an evaluation that is not given one. */

@@ -46,6 +46,35 @@ export interface KataPolicyOptions extends EngineOptions {
   readonly printsOnDenial?: boolean;
 }
 
+// A class rather than an object literal with getters: V8 builds literals with accessors slowly,
+// and the proxy makes one decision per request.
+class Decision implements KataDecision {
+  // Declared only: an absent error is no own property, as before.
+  declare readonly error?: PolicyError;
+
+  constructor(
+    readonly request: string,
+    readonly allowed: boolean,
+    readonly ops: Value | null,
+    readonly state: Value,
+    private readonly lines: () => readonly string[],
+    error: PolicyError | undefined,
+  ) {
+    if (error !== undefined) (this as { error?: PolicyError }).error = error;
+  }
+
+  get prints(): readonly string[] {
+    return this.lines();
+  }
+
+  get message(): string {
+    if (this.allowed) return '';
+    return this.error === undefined
+      ? `${this.request} is blocked by policy: ${this.lines().join(' ')}`
+      : `${this.request}: ${this.error.message}`;
+  }
+}
+
 /**
  * Kata's stateful policy semantics around one {@link Engine}: query
  * `data.agent_policy.<Request>` with the request as input, accept a bool or `{allowed, ops}`,
@@ -141,22 +170,7 @@ export class KataPolicy {
     lines: () => readonly string[],
     error: PolicyError | undefined,
   ): KataDecision {
-    return {
-      request,
-      allowed,
-      ops,
-      state: this.state,
-      ...(error ? { error } : {}),
-      get prints(): readonly string[] {
-        return lines();
-      },
-      get message(): string {
-        if (allowed) return '';
-        return error === undefined
-          ? `${request} is blocked by policy: ${lines().join(' ')}`
-          : `${request}: ${error.message}`;
-      },
-    };
+    return new Decision(request, allowed, ops, this.state, lines, error);
   }
 
   private evaluate(
@@ -234,14 +248,8 @@ export class KataPolicy {
       // does not compile leaves an empty engine, so every later request is denied.
       this.load(null);
       const e = err instanceof PolicyError ? err : new PolicyError('kata_policy_error', String(err));
-      return {
-        ...d,
-        allowed: false,
-        message: `${SET_POLICY_REQUEST}: ${e.message}`,
-        error: e,
-        state: this.state,
-      };
+      return new Decision(d.request, false, d.ops, this.state, () => d.prints, e);
     }
-    return { ...d, state: this.state };
+    return new Decision(d.request, true, d.ops, this.state, () => d.prints, d.error);
   }
 }

@@ -265,6 +265,18 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
   return result;
 }
 
+function unifyParams(
+  ev: Evaluator,
+  params: readonly Term[],
+  args: readonly Value[],
+  i: number,
+  f: Frame,
+  k: () => boolean,
+): boolean {
+  if (i === params.length) return k();
+  return ev.unify(params[i]!, args[i]!, f, () => unifyParams(ev, params, args, i + 1, f, k));
+}
+
 /** Calls the user function at `node` with argument values; undefined when no body applies. */
 export function evalFunction(
   ev: Evaluator,
@@ -284,39 +296,44 @@ export function evalFunction(
   ev.enter(loc);
   let result: Value | undefined;
   try {
+    const onValue = (rule: Rule, v: Value): void => {
+      if (result === undefined) result = v;
+      else if (!equal(result, v)) {
+        throw new PolicyError(
+          'eval_conflict_error',
+          'functions must not produce multiple outputs for same inputs',
+          rule.loc,
+        );
+      }
+    };
     for (const r of node.funcs) {
       if (r.isDefault) continue;
       const f: Frame = new Array(r.slots);
       const params = r.args!;
+      // Distinct variable parameters (the usual case) are stored straight into their slots; they
+      // stay bound for the else chain, whose bodies unbind only what they bind themselves.
       const slots = paramSlots(r);
-      const bindArgs =
-        slots !== null
-          ? (_i: number, k: () => boolean): boolean => {
-              for (let j = 0; j < slots.length; j++) f[slots[j]!] = args[j]!;
-              return k();
-            }
-          : (i: number, k: () => boolean): boolean =>
-              i === params.length ? k() : ev.unify(params[i]!, args[i]!, f, () => bindArgs(i + 1, k));
+      if (slots !== null) for (let j = 0; j < slots.length; j++) f[slots[j]!] = args[j]!;
       for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
         let found = false;
         const rule = cur;
         const constant = rule.value.t === 'val' && ev.fastFunctions;
-        bindArgs(0, () =>
-          ev.evalBody(rule.body, 0, f, () =>
-            ev.evalTerm(rule.value, f, (v) => {
-              found = true;
-              if (result === undefined) result = v;
-              else if (!equal(result, v)) {
-                throw new PolicyError(
-                  'eval_conflict_error',
-                  'functions must not produce multiple outputs for same inputs',
-                  rule.loc,
-                );
+        const value = rule.value;
+        const solved =
+          value.t === 'val'
+            ? (): boolean => {
+                found = true;
+                onValue(rule, value.v);
+                return constant;
               }
-              return constant;
-            }),
-          ),
-        );
+            : (): boolean =>
+                ev.evalTerm(value, f, (v) => {
+                  found = true;
+                  onValue(rule, v);
+                  return constant;
+                });
+        if (slots !== null) ev.evalBody(rule.body, 0, f, solved);
+        else unifyParams(ev, params, args, 0, f, () => ev.evalBody(rule.body, 0, f, solved));
         if (found) break;
       }
     }

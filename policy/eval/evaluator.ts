@@ -14,6 +14,9 @@ import { constantOf, lookup, ruleAt } from './literals.js';
 import { PrintLog } from './prints.js';
 import { applyWith, type Mock, type WithState } from './with.js';
 
+/** `not e` evaluates e without its negation and modifiers: that expression, built once per e. */
+const positives = new WeakMap<Expr, Expr>();
+
 /** Options of one evaluation. */
 export interface EvalOptions {
   readonly input: Value | undefined;
@@ -54,6 +57,8 @@ export class Evaluator implements WithState {
   readonly gatherPrints: boolean;
   steps = 0;
   depth = 0;
+  /** Slots bound by direct expressions of the bodies being evaluated (see evalBody). */
+  private readonly boundSlots: number[] = [];
   private readonly deadline: number;
   readonly ctx: BuiltinContext;
 
@@ -106,19 +111,21 @@ export class Evaluator implements WithState {
   evalBody(body: Body, i: number, f: Frame, k: Cont): boolean {
     // Expressions with exactly one outcome (a builtin call on known operands, `x := <that>`,
     // print) run in a loop without continuations; the slots they bind are unbound on exit.
-    let bound: number[] | null = null;
+    // The slots are kept on one stack per evaluation rather than in an array per call.
+    const stack = this.boundSlots;
+    const base = stack.length;
     try {
       for (; i < body.length; i++) {
         const r = direct(this, body[i]!, f);
         if (r === NOT_DIRECT) break;
         if (r === DIRECT_FAIL) return false;
-        if (r >= 0) (bound ??= []).push(r);
+        if (r >= 0) stack.push(r);
       }
       if (i === body.length) return k();
       const at = i;
       return this.evalExpr(body[at]!, f, () => this.evalBody(body, at + 1, f, k));
     } finally {
-      if (bound !== null) for (const s of bound) f[s] = undefined;
+      while (stack.length > base) f[stack.pop()!] = undefined;
     }
   }
 
@@ -154,7 +161,8 @@ export class Evaluator implements WithState {
   /** Evaluates an expression ignoring its `with` modifiers. */
   evalPlain(e: Expr, f: Frame, k: Cont): boolean {
     if ((e.k === 'term' || e.k === 'unify' || e.k === 'every') && e.neg) {
-      const inner: Expr = { ...e, neg: false, with: [] } as Expr;
+      let inner = positives.get(e);
+      if (inner === undefined) positives.set(e, (inner = { ...e, neg: false, with: [] } as Expr));
       if (this.evalPlain(inner, f, () => true)) return false;
       return k();
     }
@@ -376,12 +384,16 @@ export class Evaluator implements WithState {
   /** Evaluates terms left to right (each may have several values). */
   evalItems(items: readonly Term[], i: number, acc: Value[], f: Frame, k: (xs: Value[]) => boolean): boolean {
     // Single-valued items are taken in a loop, so long literals do not deepen the stack.
+    const start = i;
     for (; i < items.length; i++) {
       const v = this.simpleValue(items[i]!, f);
       if (v === undefined) break;
       acc[i] = v;
     }
-    if (i === items.length) return k(acc.slice());
+    // Callers pass a fresh array at 0: when every item was single-valued nothing else will write
+    // to it, so it is handed over as is. Reached again on backtracking (start > 0), it is shared
+    // with the other alternatives and k gets a copy.
+    if (i === items.length) return k(start === 0 ? acc : acc.slice());
     const at = i;
     const first = items[at]!;
     if (first.t === 'var' && first.slot >= 0) {

@@ -8,9 +8,13 @@ import { Errno, isChildSubreaper, reapPid, SysError } from '../sys/index.js';
 const linux =
   process.platform === 'linux' ? undefined : 'prctl(PR_SET_CHILD_SUBREAPER) and waitpid by pid need Linux';
 
-/** Starts a shell that backgrounds `cmd` and exits at once: the background job is orphaned to us. */
+/**
+ * Starts a shell that backgrounds `cmd` as one subshell and exits at once: the job is orphaned to
+ * us while it runs. (Unparenthesized, `a; b & echo $!` backgrounds only `b`, which then exits
+ * while the shell lives, and the shell may reap it first: the flake this test once had.)
+ */
 async function orphan(cmd: string): Promise<number> {
-  const sh = spawn('sh', ['-c', `${cmd} & echo $!`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sh = spawn('sh', ['-c', `(${cmd}) & echo $!`], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   sh.stdout.on('data', (d: Buffer) => {
     out += d.toString();
@@ -27,7 +31,7 @@ test('the reaper collects orphans by pid and leaves child_process exits to libuv
 }, async () => {
   const reaper = Reaper.shared();
   assert.equal(isChildSubreaper(), true);
-  const [o1, o2] = await Promise.all([orphan('sleep 0.3; exit 7'), orphan("sh -c 'sleep 0.3; kill -9 $$'")]);
+  const [o1, o2] = await Promise.all([orphan('sleep 1; exit 7'), orphan("sh -c 'sleep 1; kill -9 $$'")]);
   const watched = Promise.all([reaper.watch(o1), reaper.watch(o2)]);
   // While orphans are watched, Node's own children still report their exits.
   const kid = spawn('sh', ['-c', 'sleep 0.1; exit 5']);

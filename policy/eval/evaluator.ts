@@ -17,6 +17,25 @@ import { applyWith, type Mock, type WithState } from './with.js';
 /** `not e` evaluates e without its negation and modifiers: that expression, built once per e. */
 const positives = new WeakMap<Expr, Expr>();
 
+/** Bodies without their print statements, each built once (see Evaluator.evalBody). */
+const quietBodies = new WeakMap<Body, Body>();
+
+function isPrint(e: Expr): boolean {
+  if (e.k !== 'term' || e.neg || e.with.length > 0) return false;
+  const t = e.term;
+  return t.t === 'call' && t.target?.kind === 'builtin' && t.target.name === 'print';
+}
+
+function quiet(body: Body): Body {
+  let q = quietBodies.get(body);
+  if (q === undefined) {
+    const kept = body.filter((e) => !isPrint(e));
+    q = kept.length === body.length ? body : kept;
+    quietBodies.set(body, q);
+  }
+  return q;
+}
+
 /** Options of one evaluation. */
 export interface EvalOptions {
   readonly input: Value | undefined;
@@ -109,6 +128,9 @@ export class Evaluator implements WithState {
 
   /** Evaluates body[i..] and calls k for each solution. */
   evalBody(body: Body, i: number, f: Frame, k: Cont): boolean {
+    // Without prints gathered a print statement is a no-op that always succeeds and binds
+    // nothing: bodies are entered with them left out (the continuations keep that body).
+    if (i === 0 && !this.gatherPrints && this.mocks === null) body = quiet(body);
     // Expressions with exactly one outcome (a builtin call on known operands, `x := <that>`,
     // print) run in a loop without continuations; the slots they bind are unbound on exit.
     // The slots are kept on one stack per evaluation rather than in an array per call.

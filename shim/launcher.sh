@@ -62,7 +62,7 @@ ensure_daemon() {
     rm -f "$RUN/ready"
     # The workers' V8 flags (WORKER_NODE_FLAGS in shim/daemon/pool.ts): the daemon is long-lived
     # and its work is I/O too; with default flags it takes ~2 MB more PSS than it needs.
-    setsid "$NODE" --max-semi-space-size=1 --lite-mode --no-expose-wasm "$MAIN" daemon --run-dir "$RUN" \
+    setsid "$NODE" --max-semi-space-size=1 --lite-mode --no-expose-wasm --single-threaded "$MAIN" daemon --run-dir "$RUN" \
       </dev/null >>"$RUN/daemon.log" 2>&1 &
     i=0
     while [ ! -e "$RUN/ready" ]; do

@@ -88,8 +88,16 @@ interface Route {
   readonly metrics?: string;
 }
 
-/** Latency samples per route (same index as the routes), interleaved call by call. */
-async function latency(routes: readonly Route[], rpc: Rpc, seen: Set<string>): Promise<number[][]> {
+/**
+ * Latency samples per route (same index as the routes), interleaved call by call. `measured`
+ * runs between the warm-up and the measured calls (to snapshot the proxies' metrics).
+ */
+async function latency(
+  routes: readonly Route[],
+  rpc: Rpc,
+  seen: Set<string>,
+  measured: () => Promise<void>,
+): Promise<number[][]> {
   const out = routes.map((): number[] => []);
   const warmUntil = performance.now() + WARMUP_BUDGET_MS;
   let warm = 0;
@@ -97,6 +105,7 @@ async function latency(routes: readonly Route[], rpc: Rpc, seen: Set<string>): P
     for (const route of routes) await timedCall(route.client, rpc);
     warm++;
   }
+  await measured();
   const deadline = performance.now() + LATENCY_BUDGET_MS;
   for (let i = warm; i < warm + LATENCY_ROUNDS && performance.now() < deadline; i++) {
     // Rotate which route goes first, so none always runs right after another.
@@ -150,13 +159,41 @@ function metricsText(socketPath: string): Promise<string> {
   });
 }
 
-/** Mean of one method's histogram (ms), from the proxy's own metrics. */
-function meanMs(text: string, name: string, method: string): number {
-  const v = (suffix: string): number =>
+/** One method's histogram as the proxy's metrics show it: sum (s), count, cumulative buckets. */
+interface Histogram {
+  readonly sum: number;
+  readonly count: number;
+  readonly buckets: readonly (readonly [le: number, cumulative: number])[];
+}
+
+function histogram(text: string, name: string, method: string): Histogram {
+  const num = (suffix: string): number =>
     Number(
       new RegExp(`^${name}_${suffix}\\{method="${method}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN,
     );
-  return (v('sum') / v('count')) * 1000;
+  const buckets: [number, number][] = [];
+  const re = new RegExp(`^${name}_bucket\\{method="${method}",le="([^"]+)"\\} (\\S+)$`, 'gm');
+  for (const m of text.matchAll(re))
+    buckets.push([m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2])]);
+  return { sum: num('sum'), count: num('count'), buckets };
+}
+
+/**
+ * Mean and p50 (as the upper bound of the bucket holding the median) in ms of what a histogram
+ * gained between two snapshots: the measured calls only, not the warm-up.
+ */
+function windowStats(before: Histogram, after: Histogram): string {
+  const count = after.count - (Number.isNaN(before.count) ? 0 : before.count);
+  const sum = after.sum - (Number.isNaN(before.sum) ? 0 : before.sum);
+  const prior = new Map(before.buckets);
+  let p50 = Number.NaN;
+  for (const [le, cum] of after.buckets) {
+    if (cum - (prior.get(le) ?? 0) >= count / 2) {
+      p50 = le;
+      break;
+    }
+  }
+  return `${fmt((sum / count) * 1000, 3)} (p50 <= ${Number.isFinite(p50) ? fmt(p50 * 1000, 2) : 'inf'})`;
 }
 
 /** Starts one proxy with its log and register under `dir`, primed with the pod's sandbox. */
@@ -208,8 +245,21 @@ async function run(): Promise<readonly BenchTable[]> {
     const seen = new Set<string>();
     const rows: string[][] = [];
     const execAdded: number[] = [];
+    const inside: string[][] = proxies.map(() => []);
     for (const rpc of RPCS) {
-      const samples = await latency(routes, rpc, seen);
+      const snap = (): Promise<string[]> => Promise.all(proxies.map((p) => metricsText(p.metrics ?? '')));
+      let before: string[] = [];
+      const samples = await latency(routes, rpc, seen, async () => {
+        before = await snap();
+      });
+      const after = await snap();
+      for (const [i, text] of after.entries()) {
+        const stats = (name: string): string =>
+          windowStats(histogram(before[i] ?? '', name, rpc.method), histogram(text, name, rpc.method));
+        inside[i]!.push(
+          `${rpc.method} ${stats('ward_proxy_decision_seconds')} / ${stats('ward_proxy_log_append_seconds')}`,
+        );
+      }
       const d50 = percentile(samples[0]!, 50);
       const d99 = percentile(samples[0]!, 99);
       const added50 = samples.slice(1).map((s) => percentile(s, 50) - d50);
@@ -223,14 +273,6 @@ async function run(): Promise<readonly BenchTable[]> {
         fmt(d99, 3),
         ...added99.map((a) => fmt(a, 3)),
       ]);
-    }
-    const inside: string[] = [];
-    for (const p of proxies) {
-      const m = await metricsText(p.metrics ?? '');
-      const per = (method: string): string =>
-        `${method} ${fmt(meanMs(m, 'ward_proxy_decision_seconds', method), 3)} / ` +
-        fmt(meanMs(m, 'ward_proxy_log_append_seconds', method), 3);
-      inside.push(`${p.name}: ${RPCS.map((r) => per(r.method)).join(', ')}`);
     }
 
     const exec = RPCS[1]!;
@@ -265,7 +307,7 @@ async function run(): Promise<readonly BenchTable[]> {
         rows,
         notes: [
           `policy: Kata rules.rego + policy_data for a pause sandbox and one app container (every RPC allowed); software register, ${names.join(' / ')} (${dir} / ${shm ?? 'no /dev/shm'})`,
-          `mean inside the proxy per RPC (decode + decision / log append until durable, ms): ${inside.join('; ')}`,
+          `inside the proxy over the measured calls, mean (p50 bucket) ms, decode + decision / log append until durable: ${proxies.map((p, i) => `${p.name}: ${inside[i]!.join(', ')}`).join('; ')}`,
           `what came back (same from the agent and through the proxy): ${[...seen].sort().join('; ')}`,
           'the agent is ward-runc-agent: CreateContainer runs `runc create`, which fails (no rootfs); ExecProcess and ReadStdout get NOT_FOUND at once. The proxy path is complete either way (decode, rules.rego, durable log record, forward, relay)',
           `goal: ExecProcess added p50 <= ${EXEC_P50_GOAL_MS} ms: ${names.map((n, i) => `${n} ${verdict(execAdded[i] ?? Number.NaN, EXEC_P50_GOAL_MS)}`).join(', ')}`,

@@ -42,18 +42,25 @@ export const DIRECT_OK = -3;
 /** Marker: a call's operands are not all known without evaluation. */
 const NOT_SIMPLE: unique symbol = Symbol('not simple');
 
-// Per expression (expressions belong to one compiled policy); null: always the general path.
-const plans = new WeakMap<Expr, Plan | null>();
+/** How one expression runs without a continuation (see {@link bodyPlans}). */
+export type DirectPlan = Plan;
+
+// Per body (bodies belong to one compiled policy): each expression's plan, null for the general
+// path. One lookup per body entered rather than one per expression run.
+const plans = new WeakMap<readonly Expr[], readonly (Plan | null)[]>();
+
+/** The plans of a body's expressions, built on first use. */
+export function bodyPlans(ev: Evaluator, body: readonly Expr[]): readonly (Plan | null)[] {
+  let p = plans.get(body);
+  if (p === undefined) plans.set(body, (p = body.map((e) => planOf(ev, e))));
+  return p;
+}
 
 /**
- * Runs an expression that has at most one solution without a continuation. Returns
- * NOT_DIRECT when it cannot, DIRECT_FAIL / DIRECT_OK, or the slot it bound.
+ * Runs an expression that has at most one solution without a continuation (no `with` mocks may
+ * be in force). Returns NOT_DIRECT when it cannot, DIRECT_FAIL / DIRECT_OK, or the slot it bound.
  */
-export function direct(ev: Evaluator, e: Expr, f: Frame): number {
-  if (ev.mocks !== null) return NOT_DIRECT;
-  let p = plans.get(e);
-  if (p === undefined) plans.set(e, (p = planOf(ev, e)));
-  if (p === null) return NOT_DIRECT;
+export function runPlan(ev: Evaluator, p: Plan, f: Frame): number {
   switch (p.k) {
     case 'cond': {
       // A condition such as `input.allowed` or `ret.allowed`: defined and not false.

@@ -6,7 +6,7 @@ import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
 import { callInfo, evalCall } from './calls.js';
-import { DIRECT_FAIL, direct, NOT_DIRECT } from './direct.js';
+import { bodyPlans, DIRECT_FAIL, NOT_DIRECT, runPlan } from './direct.js';
 import { evalDataRef, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
@@ -76,6 +76,10 @@ export class Evaluator implements WithState {
   readonly gatherPrints: boolean;
   steps = 0;
   depth = 0;
+  /** The step count at which the clock is next read (a multiple of CLOCK_CHECK_INTERVAL). */
+  private nextClock = CLOCK_CHECK_INTERVAL;
+  /** The step count at which {@link tick} next checks the budget. */
+  private nextCheck = 0;
   /** Slots bound by direct expressions of the bodies being evaluated (see evalBody). */
   private readonly boundSlots: number[] = [];
   private readonly deadline: number;
@@ -103,16 +107,24 @@ export class Evaluator implements WithState {
 
   /** Charges work to the budget; throws when steps or time run out. */
   tick(n = 1): void {
-    const before = this.steps;
     this.steps += n;
-    if (this.steps > this.opts.limits.maxSteps) {
-      throw new PolicyError('eval_limit_error', `evaluation exceeded ${this.opts.limits.maxSteps} steps`);
+    if (this.steps >= this.nextCheck) this.checkBudget();
+  }
+
+  // Runs when the step count reaches the step limit or the next multiple of the clock interval:
+  // one comparison per step on the hot path instead of two divisions.
+  private checkBudget(): void {
+    const max = this.opts.limits.maxSteps;
+    if (this.steps > max) {
+      throw new PolicyError('eval_limit_error', `evaluation exceeded ${max} steps`);
     }
-    if (Math.floor(before / CLOCK_CHECK_INTERVAL) !== Math.floor(this.steps / CLOCK_CHECK_INTERVAL)) {
+    if (this.steps >= this.nextClock) {
       if (Date.now() > this.deadline) {
         throw new PolicyError('eval_cancel_error', `evaluation exceeded ${this.opts.limits.maxMillis} ms`);
       }
+      this.nextClock = (Math.floor(this.steps / CLOCK_CHECK_INTERVAL) + 1) * CLOCK_CHECK_INTERVAL;
     }
+    this.nextCheck = Math.min(max + 1, this.nextClock);
   }
 
   /** Enters a nested rule/function evaluation, enforcing the depth bound. */
@@ -136,9 +148,13 @@ export class Evaluator implements WithState {
     // The slots are kept on one stack per evaluation rather than in an array per call.
     const stack = this.boundSlots;
     const base = stack.length;
+    // `with f as g` mocks change what a call does: then every expression takes the general path.
+    const plans = this.mocks === null ? bodyPlans(this, body) : null;
     try {
-      for (; i < body.length; i++) {
-        const r = direct(this, body[i]!, f);
+      for (; plans !== null && i < body.length; i++) {
+        const p = plans[i];
+        if (p === null || p === undefined) break;
+        const r = runPlan(this, p, f);
         if (r === NOT_DIRECT) break;
         if (r === DIRECT_FAIL) return false;
         if (r >= 0) stack.push(r);

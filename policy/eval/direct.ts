@@ -7,7 +7,7 @@ import { equal, ObjectV, type Value } from '../value/index.js';
 import { callInfo, evalPrint, invokeBuiltin } from './calls.js';
 import type { Evaluator } from './evaluator.js';
 import type { Frame } from './frame.js';
-import { constantOf, lookup, ruleAt } from './literals.js';
+import { constantOf, constantRule, lookup, ruleAt } from './literals.js';
 
 // The continuation-free fast path of body evaluation. What an expression is (a condition, a
 // builtin call, `x := …`, print) and how each operand is read are fixed by the compiled policy,
@@ -191,6 +191,14 @@ function refOperand(ev: Evaluator, t: Extract<Term, { t: 'ref' }>): Operand {
     keys.push(seg.v);
   }
   const slot = h.slot;
+  const constant = node === undefined ? undefined : constantRule(node);
+  if (constant !== undefined) {
+    // A ref into a literal rule (`policy_data.common.ipv4_a`) is a constant: resolved here, once.
+    let v: Value | undefined = constant;
+    for (let i = 0; v !== undefined && i < keys.length; i++) v = lookup(v, keys[i]!);
+    const resolved = v;
+    return (e) => (e.dataOverrides !== null ? undefined : resolved);
+  }
   const root: Operand =
     node !== undefined
       ? (e) => {

@@ -10,7 +10,7 @@ import { bodyPlans, DIRECT_FAIL, NOT_DIRECT, runPlan } from './direct.js';
 import { evalDataRef, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
-import { constantOf, lookup, ruleAt } from './literals.js';
+import { constantOf, constantRule, lookup, ruleAt } from './literals.js';
 import { PrintLog } from './prints.js';
 import { applyWith, type Mock, type WithState } from './with.js';
 
@@ -491,8 +491,10 @@ export class Evaluator implements WithState {
           const at = ruleAt(this.tree, t);
           if (at === null) return undefined;
           const m = this.memo.get(at.node);
-          if (m === undefined || typeof m === 'symbol') return undefined;
-          v = m;
+          if (m === undefined || typeof m === 'symbol') {
+            v = constantRule(at.node);
+            if (v === undefined) return undefined;
+          } else v = m;
           i = at.from;
         }
         for (; v !== undefined && i < t.path.length; i++) {

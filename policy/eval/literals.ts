@@ -73,3 +73,34 @@ export function ruleAt(tree: RuleTree, t: Extract<Term, { t: 'ref' }>): RuleAt |
   rulesAt.set(t, hit);
   return hit;
 }
+
+const ruleConstants = new WeakMap<RuleNode, Value | null>();
+
+/**
+ * The value of a rule node defined by one bodiless complete rule with a literal value (Kata's
+ * `policy_data := {…}`): the same in every evaluation of the policy, so refs into it can be
+ * resolved once. Undefined for any other node. Callers must not use it while a `with data`
+ * override is in force.
+ */
+export function constantRule(node: RuleNode): Value | undefined {
+  let hit = ruleConstants.get(node);
+  if (hit === undefined) {
+    hit = null;
+    const r = node.complete[0];
+    if (
+      r !== undefined &&
+      node.complete.length === 1 &&
+      node.defaults.length === 0 &&
+      node.contains.length === 0 &&
+      node.funcs.length === 0 &&
+      node.dynamic.length === 0 &&
+      node.children.size === 0 &&
+      r.body.length === 0 &&
+      r.elseRule === null
+    ) {
+      hit = (r.value.t === 'val' ? r.value.v : constantOf(r.value)) ?? null;
+    }
+    ruleConstants.set(node, hit);
+  }
+  return hit === null ? undefined : hit;
+}

@@ -12,6 +12,21 @@ const CASES: readonly {
 }[] = [
   { name: 'complete rule', src: 'package t\np := 1 + 2', query: 'data.t.p', want: '3' },
   {
+    // Refs into a literal rule are resolved once per policy; `with data` must still override them.
+    name: 'a literal rule read directly, through a function and under with data',
+    src: [
+      'package t',
+      'pd := {"a": {"b": "x"}}',
+      'f(s) := concat("-", [pd.a.b, s])',
+      'r := [y, z] if { y := concat("-", [pd.a.b, "r"]); z := f("f") }',
+      'o := x if { x := r with data.t.pd as {"a": {"b": "q"}} }',
+      'm := x if { x := r with data.t.pd.a.b as "m" }',
+      'both := [r, o, m, r]',
+    ].join('\n'),
+    query: 'data.t.both',
+    want: '[["x-r","x-f"],["q-r","q-f"],["m-r","m-f"],["x-r","x-f"]]',
+  },
+  {
     name: 'big integers stay exact',
     src: 'package t\np := 18446744073709551614 + 1',
     query: 'data.t.p',

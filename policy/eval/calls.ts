@@ -82,15 +82,35 @@ export function evalCall(
   if (info.def !== undefined && name === 'print') return evalPrint(ev, args, f, k, t.loc);
   if (info.def !== undefined && name === TEMPLATE_STRING) return k(formatParts(ev, args, f, false).join(''));
   const mock = ev.mocks === null ? undefined : ev.mocks.get(name);
-  return ev.evalItems(args, 0, [], f, (vs) => {
-    if (mock !== undefined) return callMock(ev, mock, vs, t, k);
-    if (t.target!.kind === 'func') {
-      if (info.node === undefined) return false;
-      const r = evalFunction(ev, info.node, vs, t.loc);
-      return r === undefined ? false : k(r);
-    }
-    return callBuiltin(ev, name, vs, t.loc, k, info.def);
-  });
+  // Operands with one value each (the usual case) are read in a loop and the call made without
+  // building a continuation; the first operand that needs evaluation hands over to evalItems.
+  const n = args.length;
+  const vs: Value[] = new Array(n);
+  let i = 0;
+  for (; i < n; i++) {
+    const v = ev.simpleValue(args[i]!, f);
+    if (v === undefined) break;
+    vs[i] = v;
+  }
+  if (i === n) return callWith(ev, t, info, mock, vs, k);
+  return ev.evalItems(args, i, vs, f, (xs) => callWith(ev, t, info, mock, xs, k));
+}
+
+function callWith(
+  ev: Evaluator,
+  t: Extract<Term, { t: 'call' }>,
+  info: CallInfo,
+  mock: Mock | undefined,
+  vs: Value[],
+  k: VCont,
+): boolean {
+  if (mock !== undefined) return callMock(ev, mock, vs, t, k);
+  if (t.target!.kind === 'func') {
+    if (info.node === undefined) return false;
+    const r = evalFunction(ev, info.node, vs, t.loc);
+    return r === undefined ? false : k(r);
+  }
+  return callBuiltin(ev, info.name, vs, t.loc, k, info.def);
 }
 
 /** Calls a `with` replacement: a constant, or another function run without mocks. */

@@ -360,7 +360,17 @@ export class Evaluator implements WithState {
       case 'arr': {
         const c = constantOf(t);
         if (c !== undefined) return k(c);
-        return this.evalItems(t.items, 0, [], f, (xs) => k(xs));
+        // Items with one value each are read in a loop, without a continuation.
+        const n = t.items.length;
+        const out: Value[] = new Array(n);
+        let i = 0;
+        for (; i < n; i++) {
+          const v = this.simpleValue(t.items[i]!, f);
+          if (v === undefined) break;
+          out[i] = v;
+        }
+        if (i === n) return k(out);
+        return this.evalItems(t.items, i, out, f, k);
       }
       case 'set': {
         const c = constantOf(t);

@@ -209,14 +209,17 @@ export class Evaluator implements WithState {
         return this.evalTermExpr(e.term, f, k);
       case 'unify':
         return this.unifyTT(e.a, e.b, f, k);
-      case 'somein':
-        return this.evalTerm(e.coll, f, (c) =>
-          this.members(c, (key, val) =>
-            e.key === null
-              ? this.unify(e.val, val, f, k)
-              : this.unify(e.key, key, f, () => this.unify(e.val, val, f, k)),
-          ),
-        );
+      case 'somein': {
+        const each = (key: Value, val: Value): boolean =>
+          e.key === null
+            ? this.unify(e.val, val, f, k)
+            : this.unify(e.key, key, f, () => this.unify(e.val, val, f, k));
+        // A collection with one value (`some x in input.xs`, `some p in policy_data.list`) is
+        // iterated at once; others are evaluated first.
+        const c = this.simpleValue(e.coll, f);
+        if (c !== undefined) return this.members(c, each);
+        return this.evalTerm(e.coll, f, (v) => this.members(v, each));
+      }
       case 'every':
         return this.evalTerm(e.coll, f, (c) => {
           if (!(Array.isArray(c) || c instanceof ObjectV || c instanceof SetV)) return false;

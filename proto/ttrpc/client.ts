@@ -66,28 +66,22 @@ class UnaryCall implements ClientCallState {
       );
       return;
     }
-    if (this.raw) {
-      let answer: RawResponse;
-      try {
-        answer = scanResponse(body);
-      } catch (err) {
-        this.fail(protocolError(`ttrpc: invalid response: ${(err as Error).message}`, err));
-        return;
-      }
-      this.settle();
-      this.resolve(answer);
-      return;
-    }
-    let res: ReturnType<typeof decodeResponse>;
+    let answer: Uint8Array | RawResponse;
+    let status: TtrpcError | undefined;
     try {
-      res = decodeResponse(body);
+      if (this.raw) answer = scanResponse(body);
+      else {
+        const res = decodeResponse(body);
+        if (res.status !== undefined && res.status.code !== StatusCode.OK) status = fromRpcStatus(res.status);
+        answer = res.payload;
+      }
     } catch (err) {
       this.fail(protocolError(`ttrpc: invalid response: ${(err as Error).message}`, err));
       return;
     }
     this.settle();
-    if (res.status !== undefined && res.status.code !== StatusCode.OK) this.reject(fromRpcStatus(res.status));
-    else this.resolve(res.payload);
+    if (status !== undefined) this.reject(status);
+    else this.resolve(answer);
   }
 
   fail(err: TtrpcError): void {

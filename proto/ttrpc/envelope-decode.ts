@@ -36,7 +36,8 @@ function decodeKeyValue(r: WireReader): KeyValue {
   return { key, value };
 }
 
-function skipUnknown(r: WireReader, tag: number, message: string): void {
+/** Skips a field the message does not know; field number 0 is an ERR_TTRPC_DECODE error. */
+export function skipUnknown(r: WireReader, tag: number, message: string): void {
   if (tag >>> 3 === 0)
     throw new TtrpcError(TtrpcErrorCode.DECODE, StatusCode.INVALID_ARGUMENT, `${message}: field number 0`);
   r.skip(tag & 7);

@@ -1,5 +1,6 @@
 import { HEADER_LENGTH, INLINE_PAYLOAD_MAX, MAX_MESSAGE_LENGTH, MessageType } from './constants.js';
 import type { ChunkSink } from './envelope.js';
+import { skipUnknown } from './envelope-decode.js';
 import { TtrpcError, TtrpcErrorCode } from './errors.js';
 import { writeHeader } from './header.js';
 import { StatusCode } from './status.js';
@@ -26,15 +27,6 @@ export class RawResponse {
   }
 }
 
-function decodeError(message: string): TtrpcError {
-  return new TtrpcError(TtrpcErrorCode.DECODE, StatusCode.INVALID_ARGUMENT, message);
-}
-
-function skipField(r: WireReader, tag: number, message: string): void {
-  if (tag >>> 3 === 0) throw decodeError(`${message}: field number 0`);
-  r.skip(tag & 7);
-}
-
 // google.rpc.Status: only the code is read; message and details are checked for wire shape.
 function statusCode(r: WireReader): number {
   const start = r.bytesBounds();
@@ -51,7 +43,7 @@ function statusCode(r: WireReader): number {
       if (wt !== WireType.Bytes) wrongWireType('google.rpc.Status', field, wt);
       inner.bytesBounds();
     } else {
-      skipField(inner, tag, 'google.rpc.Status');
+      skipUnknown(inner, tag, 'google.rpc.Status');
     }
   }
   return code;
@@ -75,7 +67,7 @@ export function scanResponse(body: Buffer): RawResponse {
       if (wt !== WireType.Bytes) wrongWireType('ttrpc.Response', 2, wt);
       r.bytesBounds();
     } else {
-      skipField(r, tag, 'ttrpc.Response');
+      skipUnknown(r, tag, 'ttrpc.Response');
     }
   }
   return new RawResponse(body, code);

@@ -311,7 +311,7 @@ async function run(): Promise<readonly BenchTable[]> {
           `what came back (same from the agent and through the proxy): ${[...seen].sort().join('; ')}`,
           'the agent is ward-runc-agent: CreateContainer runs `runc create`, which fails (no rootfs); ExecProcess and ReadStdout get NOT_FOUND at once. The proxy path is complete either way (decode, rules.rego, durable log record, forward, relay)',
           `goal: ExecProcess added p50 <= ${EXEC_P50_GOAL_MS} ms: ${names.map((n, i) => `${n} ${verdict(execAdded[i] ?? Number.NaN, EXEC_P50_GOAL_MS)}`).join(', ')}`,
-          'a commit is 3 fdatasyncs (WAL, register, log); in the guest the log lives on tmpfs and the register is the RTMR/vTPM',
+          'a commit writes the WAL, the register and the log: on disk each is fdatasynced, on tmpfs fdatasync does nothing and is skipped; in the guest the log lives on tmpfs and the register is the RTMR/vTPM',
           `host load average at the end: ${loadavg()
             .map((l) => l.toFixed(1))
             .join(' ')} (2 cores shared with other work: compare ratios, not absolutes)`,

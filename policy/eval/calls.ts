@@ -84,15 +84,9 @@ export function evalCall(
   const mock = ev.mocks === null ? undefined : ev.mocks.get(name);
   // Operands with one value each (the usual case) are read in a loop and the call made without
   // building a continuation; the first operand that needs evaluation hands over to evalItems.
-  const n = args.length;
-  const vs: Value[] = new Array(n);
-  let i = 0;
-  for (; i < n; i++) {
-    const v = ev.simpleValue(args[i]!, f);
-    if (v === undefined) break;
-    vs[i] = v;
-  }
-  if (i === n) return callWith(ev, t, info, mock, vs, k);
+  const vs: Value[] = new Array(args.length);
+  const i = ev.simpleValues(args, 0, vs, f);
+  if (i === args.length) return callWith(ev, t, info, mock, vs, k);
   return ev.evalItems(args, i, vs, f, (xs) => callWith(ev, t, info, mock, xs, k));
 }
 

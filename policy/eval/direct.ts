@@ -24,7 +24,8 @@ interface BuiltinPlan {
   readonly loc: Loc;
 }
 
-type Plan =
+/** How one expression runs without a continuation (see {@link bodyPlans}). */
+export type Plan =
   | { readonly k: 'cond'; readonly get: Operand }
   | { readonly k: 'print'; readonly t: Extract<Term, { t: 'call' }> }
   | { readonly k: 'call'; readonly call: BuiltinPlan }
@@ -41,9 +42,6 @@ export const DIRECT_OK = -3;
 
 /** Marker: a call's operands are not all known without evaluation. */
 const NOT_SIMPLE: unique symbol = Symbol('not simple');
-
-/** How one expression runs without a continuation (see {@link bodyPlans}). */
-export type DirectPlan = Plan;
 
 // Per body (bodies belong to one compiled policy): each expression's plan, null for the general
 // path. One lookup per body entered rather than one per expression run.

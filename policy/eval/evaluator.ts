@@ -363,16 +363,10 @@ export class Evaluator implements WithState {
       case 'arr': {
         const c = constantOf(t);
         if (c !== undefined) return k(c);
-        // Items with one value each are read in a loop, without a continuation.
-        const n = t.items.length;
-        const out: Value[] = new Array(n);
-        let i = 0;
-        for (; i < n; i++) {
-          const v = this.simpleValue(t.items[i]!, f);
-          if (v === undefined) break;
-          out[i] = v;
-        }
-        if (i === n) return k(out);
+        // Items with one value each are read without a continuation.
+        const out: Value[] = new Array(t.items.length);
+        const i = this.simpleValues(t.items, 0, out, f);
+        if (i === t.items.length) return k(out);
         return this.evalItems(t.items, i, out, f, k);
       }
       case 'set': {
@@ -436,11 +430,7 @@ export class Evaluator implements WithState {
   evalItems(items: readonly Term[], i: number, acc: Value[], f: Frame, k: (xs: Value[]) => boolean): boolean {
     // Single-valued items are taken in a loop, so long literals do not deepen the stack.
     const start = i;
-    for (; i < items.length; i++) {
-      const v = this.simpleValue(items[i]!, f);
-      if (v === undefined) break;
-      acc[i] = v;
-    }
+    i = this.simpleValues(items, i, acc, f);
     // Callers pass a fresh array at 0: when every item was single-valued nothing else will write
     // to it, so it is handed over as is. Reached again on backtracking (start > 0), it is shared
     // with the other alternatives and k gets a copy.
@@ -477,6 +467,19 @@ export class Evaluator implements WithState {
       acc[j] = v;
       return this.evalInOrder(items, order, n + 1, acc, f, k);
     });
+  }
+
+  /**
+   * Stores the values of items[i..] into out while each has exactly one value without evaluation
+   * work; returns the index of the first that has not (items.length when all had).
+   */
+  simpleValues(items: readonly Term[], i: number, out: Value[], f: Frame): number {
+    for (; i < items.length; i++) {
+      const v = this.simpleValue(items[i]!, f);
+      if (v === undefined) break;
+      out[i] = v;
+    }
+    return i;
   }
 
   /** The value of a term that has exactly one value without evaluation work, else undefined. */

@@ -5,6 +5,7 @@ import { TEMPLATE_STRING } from '../lang/parser-expr.js';
 import type { RuleNode } from '../lang/rule-tree.js';
 import { equal, ObjectV, type Value } from '../value/index.js';
 import { callInfo, evalPrint, invokeBuiltin } from './calls.js';
+import { evalFunction } from './docs.js';
 import type { Evaluator } from './evaluator.js';
 import type { Frame } from './frame.js';
 import { constantOf, constantRule, lookup, ruleAt } from './literals.js';
@@ -24,13 +25,22 @@ interface BuiltinPlan {
   readonly loc: Loc;
 }
 
+/** A call of a user function: it has at most one value, so it needs no continuation either. */
+interface FunctionPlan {
+  readonly node: RuleNode;
+  readonly args: readonly Operand[];
+  readonly loc: Loc;
+}
+
 /** How one expression runs without a continuation (see {@link bodyPlans}). */
 export type Plan =
   | { readonly k: 'cond'; readonly get: Operand }
   | { readonly k: 'print'; readonly t: Extract<Term, { t: 'call' }> }
   | { readonly k: 'call'; readonly call: BuiltinPlan }
   | { readonly k: 'assign'; readonly slot: number; readonly get: Operand }
-  | { readonly k: 'assign-call'; readonly slot: number; readonly call: BuiltinPlan };
+  | { readonly k: 'assign-call'; readonly slot: number; readonly call: BuiltinPlan }
+  | { readonly k: 'fcall'; readonly call: FunctionPlan }
+  | { readonly k: 'assign-fcall'; readonly slot: number; readonly call: FunctionPlan };
 
 // Results of direct(); a slot number >= 0 means "succeeded and bound that slot".
 /** The expression needs the general (continuation) path. */
@@ -82,13 +92,41 @@ export function runPlan(ev: Evaluator, p: Plan, f: Frame): number {
       const v = p.k === 'assign' ? p.get(ev, f) : runBuiltin(ev, p.call, f);
       if (v === NOT_SIMPLE || (p.k === 'assign' && v === undefined)) return NOT_DIRECT;
       ev.tick();
-      if (v === undefined) return DIRECT_FAIL;
-      const cur = f[p.slot];
-      if (cur !== undefined) return equal(cur, v) ? DIRECT_OK : DIRECT_FAIL;
-      f[p.slot] = v;
-      return p.slot;
+      return bindResult(p.slot, v, f);
+    }
+    case 'fcall': {
+      const v = runFunction(ev, p.call, f);
+      if (v === NOT_SIMPLE) return NOT_DIRECT;
+      return v === undefined || v === false ? DIRECT_FAIL : DIRECT_OK;
+    }
+    case 'assign-fcall': {
+      const v = runFunction(ev, p.call, f);
+      return v === NOT_SIMPLE ? NOT_DIRECT : bindResult(p.slot, v, f);
     }
   }
+}
+
+function bindResult(slot: number, v: Value | undefined, f: Frame): number {
+  if (v === undefined) return DIRECT_FAIL;
+  const cur = f[slot];
+  if (cur !== undefined) return equal(cur, v) ? DIRECT_OK : DIRECT_FAIL;
+  f[slot] = v;
+  return slot;
+}
+
+// Every operand is read before the function runs: once it has run (and perhaps printed), its
+// outcome is final and the expression never falls back to the general path, which would run it
+// a second time.
+function runFunction(ev: Evaluator, c: FunctionPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
+  const n = c.args.length;
+  const vs: Value[] = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const v = c.args[j]!(ev, f);
+    if (v === undefined) return NOT_SIMPLE;
+    vs[j] = v;
+  }
+  ev.tick();
+  return evalFunction(ev, c.node, vs, c.loc);
 }
 
 function runBuiltin(ev: Evaluator, c: BuiltinPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
@@ -107,6 +145,10 @@ function planOf(ev: Evaluator, e: Expr): Plan | null {
     if (e.neg || e.with.length > 0) return null;
     const t = e.term;
     if (t.t === 'ref') return { k: 'cond', get: operand(ev, t) };
+    if (t.t === 'call' && t.target?.kind === 'func' && t.constant === undefined) {
+      const call = functionPlan(ev, t);
+      return call === null ? null : { k: 'fcall', call };
+    }
     if (t.t !== 'call' || t.target?.kind !== 'builtin' || t.constant !== undefined) return null;
     if (callInfo(ev, t).name === 'print') return { k: 'print', t };
     const call = builtinPlan(ev, t);
@@ -120,7 +162,11 @@ function planOf(ev: Evaluator, e: Expr): Plan | null {
       const call = builtinPlan(ev, b);
       return call === null ? null : { k: 'assign-call', slot: a.slot, call };
     }
-    if (b.t === 'val' || b.t === 'var' || b.t === 'ref')
+    if (b.t === 'call' && b.target?.kind === 'func' && b.constant === undefined) {
+      const call = functionPlan(ev, b);
+      return call === null ? null : { k: 'assign-fcall', slot: a.slot, call };
+    }
+    if (b.t === 'val' || b.t === 'var' || b.t === 'ref' || constantOf(b) !== undefined)
       return { k: 'assign', slot: a.slot, get: operand(ev, b) };
   }
   return null;
@@ -139,6 +185,35 @@ function builtinPlan(ev: Evaluator, t: Extract<Term, { t: 'call' }>): BuiltinPla
     return null;
   if (def.arity >= 0 && t.args.length !== def.arity) return null;
   return { def, name: info.name, args: t.args.map((a) => operand(ev, a)), loc: t.loc };
+}
+
+/**
+ * A call of a user function with as many operands as parameters (a further one would be an output
+ * operand, which unifies). Operands are simple reads only: none may run a function itself.
+ */
+function functionPlan(ev: Evaluator, t: Extract<Term, { t: 'call' }>): FunctionPlan | null {
+  const info = callInfo(ev, t);
+  if (info.node === undefined || info.arity < 0 || t.args.length !== info.arity) return null;
+  if (t.args.some((a) => a.t === 'call' && a.target?.kind !== 'builtin' && a.constant === undefined)) return null;
+  return { node: info.node, args: t.args.map((a) => operand(ev, a)), loc: t.loc };
+}
+
+/**
+ * A builtin call nested in an operand (`count(xs) == 2`): pure, so when it has no value the
+ * expression takes the general path, which runs it again to the same end.
+ */
+function nestedOperand(ev: Evaluator, t: Extract<Term, { t: 'call' }>): Operand {
+  if (t.constant !== undefined) {
+    const c = t.constant;
+    return () => c;
+  }
+  if (t.target?.kind !== 'builtin') return () => undefined;
+  const call = builtinPlan(ev, t);
+  if (call === null) return () => undefined;
+  return (e, f) => {
+    const v = runBuiltin(e, call, f);
+    return v === NOT_SIMPLE ? undefined : v;
+  };
 }
 
 /** How an operand is read: constants once, bound variables from the frame, the rest as simple values. */
@@ -160,6 +235,8 @@ function operand(ev: Evaluator, t: Term): Operand {
     }
     case 'ref':
       return refOperand(ev, t);
+    case 'call':
+      return nestedOperand(ev, t);
     default:
       return () => undefined;
   }

@@ -27,6 +27,36 @@ const CASES: readonly {
     want: '[["x-r","x-f"],["q-r","q-f"],["m-r","m-f"],["x-r","x-f"]]',
   },
   {
+    // Calls of user functions and builtins nested in operands run without continuations: each
+    // outcome (a value, false, no value, a type error, a bound result) must match the general path.
+    name: 'function calls and nested builtins as whole expressions',
+    src: [
+      'package t',
+      'even(n) if { n % 2 == 0 }',
+      'half(n) := n / 2 if { even(n) }',
+      'no(n) := false if { n > 0 }',
+      'r := [a, b, c, d, e, g] if {',
+      '  a := half(8)',
+      '  even(a)',
+      '  count(input.xs) == 3',
+      '  b := count(input.xs) + half(4)',
+      '  c := [x | some x in input.xs; not even(x)]',
+      '  d := {n | some n in [1, 2]; half(2) == n}',
+      '  e := [z | z := 1; not half(3)]',
+      '  g := [y | y := half(6); y == half(6)]',
+      '}',
+      'miss := [m | some m in [1]; no(1)]',
+      'typed := [m | some m in [1]; count(input.n) == 0]',
+      'odd := [m | some m in [1]; half(3)]',
+      'bound := [x | x := 2; x = half(4)]',
+      'clash := [x | x := 2; x = half(6)]',
+      'out := [r, miss, typed, odd, bound, clash]',
+    ].join('\n'),
+    input: '{"xs": [1, 2, 3], "n": 5}',
+    query: 'data.t.out',
+    want: '[[4,5,[1,3],[1],[1],[3]],[],[],[],[2],[]]',
+  },
+  {
     name: 'big integers stay exact',
     src: 'package t\np := 18446744073709551614 + 1',
     query: 'data.t.p',
@@ -134,6 +164,26 @@ test('print output is gathered per evaluation', () => {
   e.addPolicy('p.rego', 'package t\np if { print("hello", input.x, input.missing) }');
   e.setInputJson('{"x": [1]}');
   assert.deepEqual(e.evalQuery('data.t.p').prints, ['p.rego:2: hello [1] <undefined>']);
+});
+
+test('a function called as a whole expression prints once, whether it succeeds or not', () => {
+  const e = new Engine();
+  e.addPolicy(
+    'f.rego',
+    [
+      'package t',
+      'f(x) := y if { print("f", x); y := x + 1 }',
+      'g(x) if { print("g", x); x > 1 }',
+      'p if { a := f(1); g(a); not g(0); f(input.missing) }',
+      'p if { f(2) == 3 }',
+    ].join('\n'),
+  );
+  assert.deepEqual(e.evalQuery('data.t.p').prints, [
+    'f.rego:2: f 1',
+    'f.rego:3: g 2',
+    'f.rego:3: g 0',
+    'f.rego:2: f 2',
+  ]);
 });
 
 test('strict builtin errors abort, non-strict make the expression undefined', () => {

@@ -194,7 +194,8 @@ function builtinPlan(ev: Evaluator, t: Extract<Term, { t: 'call' }>): BuiltinPla
 function functionPlan(ev: Evaluator, t: Extract<Term, { t: 'call' }>): FunctionPlan | null {
   const info = callInfo(ev, t);
   if (info.node === undefined || info.arity < 0 || t.args.length !== info.arity) return null;
-  if (t.args.some((a) => a.t === 'call' && a.target?.kind !== 'builtin' && a.constant === undefined)) return null;
+  if (t.args.some((a) => a.t === 'call' && a.target?.kind !== 'builtin' && a.constant === undefined))
+    return null;
   return { node: info.node, args: t.args.map((a) => operand(ev, a)), loc: t.loc };
 }
 

@@ -9,6 +9,7 @@ import { evalFunction } from './docs.js';
 import type { Evaluator } from './evaluator.js';
 import type { Frame } from './frame.js';
 import { constantOf, constantRule, lookup, ruleAt } from './literals.js';
+import { type ConstantRun, constantRunAt } from './runs.js';
 
 // The continuation-free fast path of body evaluation. What an expression is (a condition, a
 // builtin call, `x := …`, print) and how each operand is read are fixed by the compiled policy,
@@ -40,7 +41,9 @@ export type Plan =
   | { readonly k: 'assign'; readonly slot: number; readonly get: Operand }
   | { readonly k: 'assign-call'; readonly slot: number; readonly call: BuiltinPlan }
   | { readonly k: 'fcall'; readonly call: FunctionPlan }
-  | { readonly k: 'assign-fcall'; readonly slot: number; readonly call: FunctionPlan };
+  | { readonly k: 'assign-fcall'; readonly slot: number; readonly call: FunctionPlan }
+  /** A constant run starts here (see runs.ts); `fallback` is the first expression's own plan. */
+  | { readonly k: 'run'; readonly run: ConstantRun; readonly fallback: Plan | null };
 
 // Results of direct(); a slot number >= 0 means "succeeded and bound that slot".
 /** The expression needs the general (continuation) path. */
@@ -60,7 +63,16 @@ const plans = new WeakMap<readonly Expr[], readonly (Plan | null)[]>();
 /** The plans of a body's expressions, built on first use. */
 export function bodyPlans(ev: Evaluator, body: readonly Expr[]): readonly (Plan | null)[] {
   let p = plans.get(body);
-  if (p === undefined) plans.set(body, (p = body.map((e) => planOf(ev, e))));
+  if (p === undefined) {
+    const out = body.map((e) => planOf(ev, e));
+    for (let i = 0; i < body.length; i++) {
+      const run = constantRunAt(ev.tree, body, i);
+      if (run === null) continue;
+      out[i] = { k: 'run', run, fallback: out[i] ?? null };
+      i = run.end - 1;
+    }
+    plans.set(body, (p = out));
+  }
   return p;
 }
 
@@ -70,6 +82,9 @@ export function bodyPlans(ev: Evaluator, body: readonly Expr[]): readonly (Plan 
  */
 export function runPlan(ev: Evaluator, p: Plan, f: Frame): number {
   switch (p.k) {
+    case 'run':
+      // Runs have several solutions: the body loop takes them (Evaluator.evalBody).
+      return NOT_DIRECT;
     case 'cond': {
       // A condition such as `input.allowed` or `ret.allowed`: defined and not false.
       const v = p.get(ev, f);

@@ -12,6 +12,7 @@ import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
 import { constantOf, constantRule, lookup, ruleAt } from './literals.js';
 import { PrintLog } from './prints.js';
+import { runSolutions } from './runs.js';
 import { applyWith, type Mock, type WithState } from './with.js';
 
 /** `not e` evaluates e without its negation and modifiers: that expression, built once per e. */
@@ -152,8 +153,24 @@ export class Evaluator implements WithState {
     const plans = this.mocks === null ? bodyPlans(this, body) : null;
     try {
       for (; plans !== null && i < body.length; i++) {
-        const p = plans[i];
+        let p = plans[i];
         if (p === null || p === undefined) break;
+        if (p.k === 'run') {
+          const sols = runSolutions(this, p.run, body, i, f);
+          if (sols === undefined) {
+            p = p.fallback;
+            if (p === null) break;
+          } else if (sols.length === 1) {
+            const slots = p.run.slots;
+            const sol = sols[0]!;
+            for (let j = 0; j < slots.length; j++) {
+              f[slots[j]!] = sol[j]!;
+              stack.push(slots[j]!);
+            }
+            i = p.run.end - 1;
+            continue;
+          } else return this.eachSolution(p.run.slots, sols, body, p.run.end, f, k);
+        }
         const r = runPlan(this, p, f);
         if (r === NOT_DIRECT) break;
         if (r === DIRECT_FAIL) return false;
@@ -165,6 +182,26 @@ export class Evaluator implements WithState {
     } finally {
       while (stack.length > base) f[stack.pop()!] = undefined;
     }
+  }
+
+  // Binds each of a constant run's solutions in turn and evaluates the rest of the body.
+  private eachSolution(
+    slots: readonly number[],
+    sols: readonly (readonly Value[])[],
+    body: Body,
+    end: number,
+    f: Frame,
+    k: Cont,
+  ): boolean {
+    for (const sol of sols) {
+      for (let j = 0; j < slots.length; j++) f[slots[j]!] = sol[j]!;
+      try {
+        if (this.evalBody(body, end, f, k)) return true;
+      } finally {
+        for (let j = 0; j < slots.length; j++) f[slots[j]!] = undefined;
+      }
+    }
+    return false;
   }
 
   /** Evaluates one expression (with its `with` modifiers and negation). */

@@ -57,6 +57,22 @@ const CASES: readonly {
     want: '[[4,5,[1,3],[1],[1],[3]],[],[],[],[2],[]]',
   },
   {
+    // Constant runs (policy/eval/runs.ts) are worked out once and replayed; `with data` and runs
+    // with too many solutions take the general path.
+    name: 'constant runs: several solutions, one, replayed, under with data, too many to keep',
+    src: [
+      'package t',
+      `pd := {"xs": ["a=1", "b=2", "c"], "n": [${Array.from({ length: 20 }, (_, i) => i).join(', ')}]}`,
+      'f(v) := [k | some x in pd.xs; parts := split(x, "="); count(parts) == 2; k := concat(":", [parts[0], v])]',
+      's(v) := concat("", [y, v]) if { y := replace("a-b", "-", "+") }',
+      'g := y if { y := f("w") with data.t.pd.xs as ["z=9"] }',
+      'big := count([1 | some a in pd.n; some b in pd.n])',
+      'out := [f("p"), f("q"), s("1"), s("2"), g, big, f("p"), s("1")]',
+    ].join('\n'),
+    query: 'data.t.out',
+    want: '[["a:p","b:p"],["a:q","b:q"],"a+b1","a+b2",["z:w"],400,["a:p","b:p"],"a+b1"]',
+  },
+  {
     name: 'big integers stay exact',
     src: 'package t\np := 18446744073709551614 + 1',
     query: 'data.t.p',

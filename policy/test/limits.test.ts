@@ -70,3 +70,37 @@ test('more than 200,000 lines are rejected', () => {
     (err: unknown) => err instanceof PolicyError && err.code === 'policy_limit_error',
   );
 });
+
+test('a constant run replayed from its first evaluation is charged the steps it took then', () => {
+  // policy/eval/runs.ts: the second evaluation replays the run's solutions and must hit the step
+  // budget exactly where the first did.
+  const src = [
+    'package r',
+    'pd := {"xs": ["a=1", "b=2", "c=3", "d"]}',
+    'p := [k | some x in pd.xs; parts := split(x, "="); count(parts) == 2; k := concat(":", [parts[1], input.v])]',
+  ].join('\n');
+  const outcome = (maxSteps: number): [boolean, boolean] => {
+    const e = new Engine({ limits: { ...small, maxSteps } });
+    e.addPolicy('runs.rego', src);
+    e.setInputJson('{"v": "x"}');
+    const once = (): boolean => {
+      try {
+        return e.evalQuery('data.r.p').rows.length === 1;
+      } catch (err) {
+        assert.ok(err instanceof PolicyError && err.code === 'eval_limit_error', String(err));
+        return false;
+      }
+    };
+    return [once(), once()];
+  };
+  let lo = 1;
+  let hi = 10_000;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (outcome(mid)[0]) hi = mid;
+    else lo = mid + 1;
+  }
+  assert.ok(lo > 10, `the query takes ${lo} steps`);
+  assert.deepEqual(outcome(lo), [true, true]);
+  assert.deepEqual(outcome(lo - 1), [false, false]);
+});

@@ -30,8 +30,9 @@ const WARMUP_BUDGET_MS = 5_000;
 const SHM = '/dev/shm';
 /** How much of an answer's status message the notes quote. */
 const MESSAGE_CHARS = 60;
-/** Throughput: each (route, concurrency) run lasts this long. */
+/** Throughput: each (route, concurrency) pair runs this long in all, in THROUGHPUT_SLICES turns. */
 const THROUGHPUT_MS = 3_000;
+const THROUGHPUT_SLICES = 6;
 const CONCURRENCY = [1, 32] as const;
 const START_TIMEOUT_MS = 30_000;
 const CALL_TIMEOUT_MS = 30_000;
@@ -124,13 +125,11 @@ async function latency(
   return out;
 }
 
-async function throughput(address: string, rpc: Rpc, clients: number): Promise<number> {
-  const conns = await Promise.all(
-    Array.from({ length: clients }, async () => new Client(await connect(address))),
-  );
+/** Calls from `clients` connections, all on `rpc`, until `ms` have passed: calls and seconds. */
+async function burst(conns: readonly Client[], rpc: Rpc, ms: number): Promise<[number, number]> {
   let calls = 0;
-  const end = performance.now() + THROUGHPUT_MS;
   const start = performance.now();
+  const end = start + ms;
   await Promise.all(
     conns.map(async (c) => {
       while (performance.now() < end) {
@@ -139,9 +138,34 @@ async function throughput(address: string, rpc: Rpc, clients: number): Promise<n
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  for (const c of conns) c.close();
-  return calls / seconds;
+  return [calls, (performance.now() - start) / 1000];
+}
+
+/**
+ * RPCs/s per route with `clients` connections each. The routes take turns in short slices, the
+ * first one rotating, so a change in the host's load over the run falls on all of them alike.
+ */
+async function throughput(routes: readonly Route[], rpc: Rpc, clients: number): Promise<number[]> {
+  const conns = await Promise.all(
+    routes.map((r) =>
+      Promise.all(Array.from({ length: clients }, async () => new Client(await connect(r.address)))),
+    ),
+  );
+  const calls = routes.map(() => 0);
+  const seconds = routes.map(() => 0);
+  try {
+    for (let s = 0; s < THROUGHPUT_SLICES; s++) {
+      for (let k = 0; k < routes.length; k++) {
+        const j = (s + k) % routes.length;
+        const [n, secs] = await burst(conns[j]!, rpc, THROUGHPUT_MS / THROUGHPUT_SLICES);
+        calls[j]! += n;
+        seconds[j]! += secs;
+      }
+    }
+  } finally {
+    for (const cs of conns) for (const c of cs) c.close();
+  }
+  return calls.map((n, j) => n / seconds[j]!);
 }
 
 function metricsText(socketPath: string): Promise<string> {
@@ -279,8 +303,7 @@ async function run(): Promise<readonly BenchTable[]> {
     const tRows: string[][] = [];
     const loss32: number[] = [];
     for (const n of CONCURRENCY) {
-      const rates: number[] = [];
-      for (const r of routes) rates.push(await throughput(r.address, exec, n));
+      const rates = await throughput(routes, exec, n);
       const direct = rates[0]!;
       if (n === 32) loss32.push(...rates.slice(1).map((p) => direct / p));
       tRows.push([
@@ -318,7 +341,7 @@ async function run(): Promise<readonly BenchTable[]> {
         ],
       },
       {
-        title: `ward-agent-proxy throughput: ExecProcess RPCs/s, ${THROUGHPUT_MS / 1000} s per run`,
+        title: `ward-agent-proxy throughput: ExecProcess RPCs/s, ${THROUGHPUT_MS / 1000} s per route in ${THROUGHPUT_SLICES} interleaved slices`,
         headers: ['clients', 'direct', ...names.flatMap((n) => [`proxy ${n}`, 'direct/proxy'])],
         rows: tRows,
         notes: [

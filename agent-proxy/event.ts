@@ -63,7 +63,9 @@ function redactPolicyText(request: JsonValue): JsonValue {
 /**
  * The policy input as a JSON value the log can canonicalize. 64-bit integers arrive exact as
  * bigint; RFC 8785 numbers are IEEE doubles, so values beyond 2^53 are recorded as decimal
- * strings rather than rounded (docs/AGENT-PROXY.md).
+ * strings rather than rounded (docs/AGENT-PROXY.md). Arrays and objects without a bigint or a
+ * non-finite number below them are returned as they are, not copied: the proxy measures every
+ * request, and most members are strings.
  */
 export function toMeasurable(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
@@ -78,10 +80,32 @@ export function toMeasurable(v: unknown): JsonValue {
         ? Number(v)
         : v.toString();
     case 'object': {
-      if (Array.isArray(v)) return v.map(toMeasurable);
-      const out: { [k: string]: JsonValue } = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toMeasurable(x);
-      return out;
+      if (Array.isArray(v)) {
+        let copy: JsonValue[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          const m = toMeasurable(x);
+          if (copy === undefined && m !== x) copy = v.slice(0, i) as JsonValue[];
+          if (copy !== undefined) copy.push(m);
+        }
+        return copy ?? (v as JsonValue[]);
+      }
+      const obj = v as Record<string, unknown>;
+      let copy: { [k: string]: JsonValue } | undefined;
+      for (const k in obj) {
+        if (!Object.hasOwn(obj, k)) continue;
+        const x = obj[k];
+        const m = toMeasurable(x);
+        if (copy === undefined && m !== x) {
+          copy = {};
+          for (const before in obj) {
+            if (before === k) break;
+            if (Object.hasOwn(obj, before)) copy[before] = obj[before] as JsonValue;
+          }
+        }
+        if (copy !== undefined) copy[k] = m;
+      }
+      return copy ?? (obj as { [k: string]: JsonValue });
     }
     default:
       throw new TypeError(`cannot measure a ${typeof v}`);

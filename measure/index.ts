@@ -50,7 +50,13 @@ export {
   TEE_FIELD_SIZE,
   teeField,
 } from './initdata.js';
-export { canonicalize, canonicalizeText, type JsonValue, MAX_JSON_DEPTH } from './jcs.js';
+export {
+  canonicalize,
+  canonicalizeText,
+  canonicalizeWithMember,
+  type JsonValue,
+  MAX_JSON_DEPTH,
+} from './jcs.js';
 export {
   type AppendResult,
   type EventContent,

@@ -65,6 +65,31 @@ function write(v: unknown, depth: number): string {
   return `${out}}`;
 }
 
+/**
+ * The canonical form of `{...obj, [key]: value}` without building that object: the log adds
+ * `seq` to every event this way. `key` must not already be a member.
+ */
+export function canonicalizeWithMember(
+  obj: { readonly [k: string]: unknown },
+  key: string,
+  value: unknown,
+): string {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) throw bad('only plain objects are JSON objects');
+  if (Object.hasOwn(obj, key)) throw bad(`member '${key}' is already set`);
+  const keys = Object.keys(obj);
+  keys.push(key);
+  keys.sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const member = k === key ? value : obj[k];
+    if (member === undefined) throw bad(`member '${k}' is undefined`);
+    out += `${i === 0 ? '' : ','}${stringToJson(k)}:${write(member, 1)}`;
+  }
+  return `${out}}`;
+}
+
 /** RFC 8785 section 3.2.2.3: ECMAScript Number serialization; NaN and infinities are errors. */
 export function numberToJson(n: number): string {
   if (!Number.isFinite(n)) throw bad(`${n} is not a JSON number`);

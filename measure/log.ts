@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { extendValue, hex } from './alg.js';
 import { MeasureError } from './errors.js';
 import { type FileIo, fileIoFor } from './file-io.js';
-import { canonicalize, type JsonValue } from './jcs.js';
+import { canonicalizeWithMember, type JsonValue } from './jcs.js';
 import { LogLock } from './lock.js';
 import { type AaelEvent, encodeRecord, validateNames } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
@@ -147,7 +147,7 @@ export class MeasurementLog {
       }
       if (SEQ_MEMBER in body)
         throw new MeasureError('ERR_MEASURE_BAD_INPUT', `content must not set '${SEQ_MEMBER}'`);
-      const text = canonicalize({ ...body, [SEQ_MEMBER]: sequence });
+      const text = canonicalizeWithMember(body, SEQ_MEMBER, sequence);
       event = { domain, operation, content: text };
       rec = encodeRecord(this.register.mrIndex, this.register.alg, event);
     } catch (err) {

@@ -78,16 +78,33 @@ export function encodeRecord(
   alg: HashAlg,
   ev: AaelEvent,
 ): { bytes: Buffer; digest: Buffer } {
-  const data = taggedEventData(ev);
-  const d = digest(alg, data);
-  const out = Buffer.allocUnsafe(14 + alg.size + 4 + data.length);
+  validateNames(ev.domain, ev.operation);
+  if (ev.content.includes('\n'))
+    throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'content contains a newline');
+  const text = `${ev.domain} ${ev.operation} ${ev.content}`;
+  const textLength = Buffer.byteLength(text, 'utf8');
+  if (textLength > MAX_EVENT_TEXT) {
+    throw new MeasureError(
+      'ERR_MEASURE_BAD_INPUT',
+      `event text of ${textLength} bytes exceeds ${MAX_EVENT_TEXT}`,
+    );
+  }
+  // One buffer, the event data (the tagged event, as taggedEventData builds it) written in place
+  // and hashed there: the proxy encodes a record per request.
+  const dataLength = 8 + textLength;
+  const out = Buffer.allocUnsafe(14 + alg.size + 4 + dataLength);
   let o = out.writeUInt32LE(mrIndex >>> 0, 0);
   o = out.writeUInt32LE(EV_EVENT_TAG, o);
   o = out.writeUInt32LE(1, o);
   o = out.writeUInt16LE(alg.tpmId, o);
-  o += d.copy(out, o);
-  o = out.writeUInt32LE(data.length, o);
-  data.copy(out, o);
+  const digestAt = o;
+  o = out.writeUInt32LE(dataLength, o + alg.size);
+  const dataAt = o;
+  o = out.writeUInt32LE(AAEL_TAGGED_EVENT_ID, o);
+  o = out.writeUInt32LE(textLength, o);
+  out.write(text, o, textLength, 'utf8');
+  const d = digest(alg, out.subarray(dataAt));
+  d.copy(out, digestAt);
   return { bytes: out, digest: d };
 }
 

@@ -186,3 +186,42 @@ test('canonicalize is JSON.stringify with sorted members, and refuses exactly th
     { numRuns: 2000 },
   );
 });
+
+test('a record encoded in one buffer carries exactly taggedEventData and its digest', async () => {
+  const fc = await import('fast-check');
+  const name = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/);
+  const content = fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => !s.includes('\n'));
+  fc.assert(
+    fc.property(name, name, content, fc.constantFrom(SHA256, SHA384), (domain, operation, text, alg) => {
+      const e = { domain, operation, content: text };
+      const { bytes, digest: d } = encodeRecord(3, alg, e);
+      const data = taggedEventData(e);
+      assert.deepEqual(d, digest(alg, data));
+      const parsed = parseLog(bytes);
+      assert.equal(parsed.tail, 'clean');
+      assert.deepEqual(parsed.records[0]?.eventData, data);
+      assert.deepEqual(parsed.records[0]?.digest, d);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('canonicalizeWithMember is canonicalize of the object with that member added', async () => {
+  const fc = await import('fast-check');
+  const { canonicalizeWithMember } = await import('../index.js');
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })),
+      fc.string({ maxLength: 6 }),
+      fc.jsonValue({ maxDepth: 2 }),
+      (obj, key, value) => {
+        if (Object.hasOwn(obj, key)) {
+          assert.throws(() => canonicalizeWithMember(obj, key, value), /already set/);
+          return;
+        }
+        assert.equal(canonicalizeWithMember(obj, key, value), canonicalize({ ...obj, [key]: value }));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});

@@ -7,6 +7,7 @@ import {
   type MethodSpec,
   messageType,
   policyEndpoint,
+  policyInputFromWire,
   policyInputValue,
 } from '../proto/index.js';
 import type { PolicyDecider, Verdict } from './decider.js';
@@ -22,6 +23,11 @@ export type Admission =
 
 const SET_POLICY = 'SetPolicyRequest';
 const COPY_FILE = 'CopyFileRequest';
+/**
+ * Requests whose decoded message the proxy reads besides the policy input (identity, CopyFile's
+ * data, SetPolicy's text): they are always fully decoded. The others take the one-pass reader.
+ */
+const NEEDS_DECODED = new Set(['CreateContainerRequest', 'RemoveContainerRequest', COPY_FILE, SET_POLICY]);
 
 /**
  * Decodes one agent request, builds the kata-agent's policy input and decides on it, all
@@ -44,12 +50,7 @@ export function admit(
   let decoded: unknown;
   let input: unknown;
   try {
-    const unknownField = findUnknownField(messageType(typeName), payload);
-    if (unknownField !== undefined) {
-      throw new Error(`field ${unknownField} is not in Ward's schema; refusing what the policy cannot see`);
-    }
-    decoded = decode(typeName, payload);
-    input = policyInputValue(typeName, decoded as never, profile);
+    ({ input, decoded } = readRequest(typeName, requestName, payload, profile));
   } catch (err) {
     const error = new ProxyError(
       'ERR_PROXY_DECODE',
@@ -82,6 +83,32 @@ export function admit(
   const event = eventOf(method, requestName, input, 'allow', digest, decoded);
   if (isSetPolicy) return { kind: 'set-policy', event, newDigest: decider.digest };
   return { kind: 'allow', event, decoded };
+}
+
+/**
+ * The policy input, and the decoded message when the proxy needs it (null otherwise). Throws on
+ * a request that does not decode, that has a field Ward's schema lacks, or that the profile's
+ * agent could not show its policy.
+ */
+function readRequest(
+  typeName: MessageName,
+  requestName: string,
+  payload: Uint8Array,
+  profile: KataPolicyProfile,
+): { input: unknown; decoded: unknown } {
+  if (!NEEDS_DECODED.has(requestName)) {
+    try {
+      return { input: policyInputFromWire(typeName, payload, profile), decoded: null };
+    } catch {
+      // NOT_FAST: the full path decides, with its own error if the request is bad.
+    }
+  }
+  const unknownField = findUnknownField(messageType(typeName), payload);
+  if (unknownField !== undefined) {
+    throw new Error(`field ${unknownField} is not in Ward's schema; refusing what the policy cannot see`);
+  }
+  const decoded = decode(typeName, payload);
+  return { input: policyInputValue(typeName, decoded as never, profile), decoded };
 }
 
 function refuse(

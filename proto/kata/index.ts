@@ -10,3 +10,4 @@ export {
   KATA_POLICY_PROFILES,
   type KataPolicyProfile,
 } from './profile.js';
+export { NOT_FAST, policyInputFromWire, policyInputOfType } from './wire-input.js';

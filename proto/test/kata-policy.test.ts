@@ -13,9 +13,13 @@ import {
   type KataPolicyProfile,
   type MessageName,
   messageType,
+  NOT_FAST,
   ProtoError,
   policyEndpoint,
   policyInputFromRequest,
+  policyInputFromWire,
+  policyInputOfType,
+  policyInputValue,
   requestFromPolicyInput,
   SERVICES,
 } from '../index.js';
@@ -365,4 +369,98 @@ test('random requests of every agent RPC round-trip through the policy form, und
       }
     }
   }
+});
+
+// The one-pass wire reader (proto/kata/wire-input.ts) must give exactly the full path's value, or
+// give up (NOT_FAST) so that the full path decides: on random requests of every RPC, and on the
+// same bytes damaged (a byte changed, cut short, or a field appended).
+test('the one-pass policy input from the wire equals decode + policyInputValue, or gives up', () => {
+  const r = rng(20261123);
+  const requestTypes = [...new Set(REQUEST_TYPES.values())];
+  const full = (name: MessageName, bytes: Uint8Array, profile: KataPolicyProfile): unknown => {
+    try {
+      return { ok: policyInputValue(name, decode(name, bytes), profile) };
+    } catch (e) {
+      return { err: e };
+    }
+  };
+  let fast = 0;
+  let damagedFast = 0;
+  for (const profile of [KATA_POLICY_CURRENT, KATA_POLICY_LEGACY, KATA_POLICY_LEGACY_PASSFD]) {
+    for (const name of requestTypes) {
+      for (let i = 0; i < RANDOM_ROUNDS; i++) {
+        const bytes = encode(name, randomMessage(messageType(name), r, 0, profile) as never);
+        const variants: Uint8Array[] = [bytes];
+        if (bytes.length > 0) {
+          const changed = Uint8Array.from(bytes);
+          changed[Math.floor(r() * bytes.length)] = Math.floor(r() * 256);
+          variants.push(changed, bytes.subarray(0, Math.floor(r() * bytes.length)));
+        }
+        variants.push(Uint8Array.from([...bytes, 0x08 + 8 * Math.floor(r() * 40), 0x01]));
+        for (const [k, v] of variants.entries()) {
+          const want = full(name, v, profile) as { ok?: unknown; err?: unknown };
+          let got: unknown;
+          try {
+            got = policyInputFromWire(name, v, profile);
+          } catch (e) {
+            assert.equal(e, NOT_FAST, `${name}: only NOT_FAST may escape (${String(e)})`);
+            continue;
+          }
+          if (k === 0) fast++;
+          else damagedFast++;
+          assert.ok(
+            'ok' in want,
+            `${profile.name} ${name}: fast path accepted what the full path refuses: ${String(want.err)}`,
+          );
+          assert.deepEqual(got, want.ok, `${profile.name} ${name} variant ${k}`);
+        }
+      }
+    }
+  }
+  // Canonical requests take the fast path (CopyFile never does: its policy form is its own).
+  const copyFileRounds = 3 * RANDOM_ROUNDS;
+  assert.equal(fast, 3 * requestTypes.length * RANDOM_ROUNDS - copyFileRounds);
+  assert.ok(damagedFast > 0);
+});
+
+test('the one-pass reader gives up on a second member of a oneof, and reads one member', async () => {
+  // Kata's protos have no oneof with two members today; a schema of the test's own has one.
+  const { default: protobuf } = await import('protobufjs/light.js');
+  const root = protobuf.Root.fromJSON({
+    nested: {
+      t: {
+        nested: {
+          T: {
+            oneofs: { choice: { oneof: ['a', 'b'] } },
+            fields: {
+              a: { type: 'int32', id: 1 },
+              b: { type: 'string', id: 2 },
+              n: { type: 'int32', id: 3 },
+            },
+          },
+        },
+      },
+    },
+  });
+  root.resolveAll();
+  const T = root.lookupType('t.T');
+  assert.deepEqual(policyInputOfType(T, Uint8Array.from([0x08, 0x01]), KATA_POLICY_CURRENT), {
+    n: 0,
+    choice: { a: 1 },
+  });
+  assert.deepEqual(
+    policyInputOfType(T, Uint8Array.from([0x12, 0x01, 0x78, 0x18, 0x05]), KATA_POLICY_CURRENT),
+    {
+      n: 5,
+      choice: { b: 'x' },
+    },
+  );
+  assert.throws(
+    () => policyInputOfType(T, Uint8Array.from([0x08, 0x01, 0x12, 0x01, 0x78]), KATA_POLICY_CURRENT),
+    (e: unknown) => e === NOT_FAST,
+  );
+  assert.throws(
+    () => policyInputOfType(T, Uint8Array.from([0x08, 0x01, 0x08, 0x02]), KATA_POLICY_CURRENT),
+    (e: unknown) => e === NOT_FAST,
+  );
 });

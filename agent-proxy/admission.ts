@@ -80,7 +80,7 @@ export function admit(
     const error = new ProxyError('ERR_PROXY_DENIED', verdict.message);
     return { kind: 'deny', error, event: eventOf(method, requestName, input, 'deny', digest, decoded) };
   }
-  const event = eventOf(method, requestName, input, 'allow', digest, decoded);
+  const event = eventOf(method, requestName, input, 'allow', digest, decoded, undefined, verdict.ops);
   if (isSetPolicy) return { kind: 'set-policy', event, newDigest: decider.digest };
   return { kind: 'allow', event, decoded };
 }
@@ -138,6 +138,7 @@ function eventOf(
   policyDigest: string,
   decoded: unknown,
   error?: ProxyError,
+  ops?: unknown,
 ): RequestEventInput {
   const e: { -readonly [K in keyof RequestEventInput]: RequestEventInput[K] } = {
     method,
@@ -151,6 +152,7 @@ function eventOf(
     e.hiddenData = data ?? new Uint8Array(0);
   }
   if (error !== undefined) e.error = error.message;
+  if (ops !== undefined) e.ops = ops;
   return e;
 }
 

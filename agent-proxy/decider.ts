@@ -7,6 +7,11 @@ export interface Verdict {
   readonly message: string;
   /** Set when the policy could not decide (undefined result, bad shape, patch failure). */
   readonly error?: Error;
+  /**
+   * The patch the decision applied to the policy state, as plain JSON (64-bit integers as
+   * bigint when beyond 2^53): the log records it so that a restarted proxy can rebuild the state.
+   */
+  readonly ops?: unknown;
 }
 
 /**
@@ -23,4 +28,10 @@ export interface PolicyDecider {
   decide(requestName: string, input: unknown): Verdict;
   /** SetPolicyRequest: decided by the current policy; when allowed the new policy replaces it. */
   setPolicy(input: unknown, policyText: string): Verdict;
+  /**
+   * Rebuilds the policy state after a restart: applies, in order, the patches earlier decisions
+   * under this same policy applied (their `ops`, read back from the log). Throws when one does
+   * not apply.
+   */
+  restore(ops: readonly unknown[]): void;
 }

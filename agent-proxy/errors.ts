@@ -6,6 +6,7 @@ export type ProxyErrorCode =
   | 'ERR_PROXY_DENIED'
   | 'ERR_PROXY_POLICY'
   | 'ERR_PROXY_MEASURE'
+  | 'ERR_PROXY_STATE'
   | 'ERR_PROXY_UPSTREAM'
   | 'ERR_PROXY_CLOSED';
 

@@ -22,11 +22,14 @@ export interface RequestEventInput {
   readonly error?: string;
   /** Length and SHA-256 of the raw request, recorded when it could not be decoded. */
   readonly rawPayload?: Uint8Array;
+  /** The patch the decision applied to the policy state (see Verdict.ops). */
+  readonly ops?: unknown;
 }
 
 /**
  * The event content for one request: measure's agent event (RPC, request with bulk bytes as
- * length + SHA-256, decision, policy digest) plus the RPC method and, for refusals, the reason.
+ * length + SHA-256, decision, policy digest) plus the RPC method, for refusals the reason, and
+ * for allowed requests that changed the policy state the patch they applied (`ops`).
  */
 export function requestEventContent(e: RequestEventInput): { readonly [k: string]: JsonValue } {
   let request = toMeasurable(e.input);
@@ -48,6 +51,7 @@ export function requestEventContent(e: RequestEventInput): { readonly [k: string
   const content: { [k: string]: JsonValue } = { ...agentEventContent(base), method: e.method };
   if (e.error !== undefined) content['error'] = e.error;
   if (e.rawPayload !== undefined) content['payload'] = payloadSummary(e.rawPayload);
+  if (e.ops !== undefined) content['ops'] = toMeasurable(e.ops);
   return content;
 }
 

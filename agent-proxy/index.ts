@@ -32,6 +32,7 @@ export {
   resolvePolicySource,
 } from './policy-source.js';
 export { AgentProxy, type AgentProxyOptions, type CreatedContainer, type IdentitySink } from './proxy.js';
+export { SET_POLICY_SOURCE, statePatches } from './restore.js';
 export { type RunningProxy, startProxy } from './start.js';
 export { toTtrpcError } from './status.js';
 export { findUnknownField, MAX_SCAN_DEPTH } from './wire-scan.js';

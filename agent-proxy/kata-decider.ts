@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fromJs, KataPolicy } from '../policy/index.js';
+import { fromJs, KataPolicy, toJs, type Value } from '../policy/index.js';
 import { KATA_POLICY_PROFILES } from '../proto/index.js';
 import type { PolicyDecider, Verdict } from './decider.js';
 import { ProxyError } from './errors.js';
@@ -57,6 +57,20 @@ class KataDecider implements PolicyDecider {
     if (d.allowed) this.currentDigest = policyDigest(policyText);
     return verdict(d);
   }
+
+  restore(ops: readonly unknown[]): void {
+    for (const [i, patch] of ops.entries()) {
+      try {
+        this.policy.applyOps(fromJs(patch));
+      } catch (err) {
+        throw new ProxyError(
+          'ERR_PROXY_STATE',
+          `policy state cannot be rebuilt from the log: patch ${i + 1} of ${ops.length} does not apply: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+  }
 }
 
 function verdict(d: {
@@ -64,10 +78,14 @@ function verdict(d: {
   prints: readonly string[];
   message: string;
   error?: Error;
+  applied: Value | null;
 }): Verdict {
   // Prints are formatted lazily by the engine and only a denial's message needs them: an
   // allowed request must not pay for formatting every print line the rules produced.
-  if (d.allowed) return { allowed: true, prints: [], message: '' };
+  if (d.allowed)
+    return d.applied === null
+      ? { allowed: true, prints: [], message: '' }
+      : { allowed: true, prints: [], message: '', ops: toJs(d.applied) };
   return d.error === undefined
     ? { allowed: false, prints: d.prints, message: d.message }
     : { allowed: false, prints: d.prints, message: d.message, error: d.error };

@@ -16,6 +16,7 @@ import { ProxyError } from './errors.js';
 import { requestEventContent } from './event.js';
 import { type Dialer, Forwarder } from './forwarder.js';
 import { ProxyMetrics } from './metrics.js';
+import { SET_POLICY_SOURCE } from './restore.js';
 import { toTtrpcError } from './status.js';
 
 /** Where the proxy reports each container it let the agent create (the identity registry). */
@@ -163,7 +164,7 @@ export class AgentProxy {
     const policyEvent = this.opts.log.appendEvent(
       WARD_DOMAIN,
       OP_POLICY,
-      policyEventContent(a.newDigest, 'SetPolicyRequest'),
+      policyEventContent(a.newDigest, SET_POLICY_SOURCE),
     );
     return Promise.all([durable, policyEvent]).then(([request]) => request);
   }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import {
   MeasurementLog,
   OP_POLICY,
   openRegister,
+  parseLog,
   policyEventContent,
   type Register,
   TdxRegister,
@@ -23,6 +25,7 @@ import { ProxyMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
 import { resolvePolicySource } from './policy-source.js';
 import { AgentProxy } from './proxy.js';
+import { statePatches } from './restore.js';
 
 /** A started proxy and what it owns. */
 export interface RunningProxy {
@@ -63,6 +66,12 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
       initdataDigest = `${source.initdata.algorithm.name}:${hex(initDataDigest(source.initdata))}`;
       if (log.nextSequence === 0) await bindInitData(log, source.initdata, hardware(register));
     }
+    // Before the new policy event: the state continues from the log only under the same policy.
+    const restored = await stepAsync('policy state cannot be rebuilt from the log', async () => {
+      const patches = statePatches(parseLog(await readFile(cfg.logPath)).records, decider.digest);
+      decider.restore(patches);
+      return patches.length;
+    });
     await log.appendEvent(WARD_DOMAIN, OP_POLICY, policyEventContent(decider.digest, source.origin));
     const metrics = new ProxyMetrics();
     const proxy = new AgentProxy({
@@ -97,6 +106,8 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
         seq: log.nextSequence,
         // What recovery did on open: completed or discarded pending events, torn bytes cut.
         recovery: log.recovery,
+        // Policy-state patches replayed from the log (0 on a first start or a new policy).
+        restored,
       },
       'ward-agent-proxy serving',
     );

@@ -16,6 +16,12 @@ export interface KataDecision {
   readonly allowed: boolean;
   /** The JSON patch the policy returned (applied to `data.pstate` when allowed). */
   readonly ops: Value | null;
+  /**
+   * The patch this decision applied to the state, null when it applied none (a denial, a request
+   * allowed only by AllowRequestsFailingPolicy, SetPolicy). Replaying these in order with
+   * {@link KataPolicy.applyOps} rebuilds the state (what a restarted proxy does from its log).
+   */
+  readonly applied: Value | null;
   /** `print` output of this evaluation, in regorus' `file:line: message` form. */
   readonly prints: readonly string[];
   /** For denials: the message the agent returns (`<Request> is blocked by policy: ...`). */
@@ -30,6 +36,7 @@ export interface KataDecision {
 interface Outcome {
   readonly allowed: boolean;
   readonly ops: Value | null;
+  readonly applied: Value | null;
   readonly prints: () => readonly string[];
   readonly error?: PolicyError;
 }
@@ -56,6 +63,7 @@ class Decision implements KataDecision {
     readonly request: string,
     readonly allowed: boolean,
     readonly ops: Value | null,
+    readonly applied: Value | null,
     readonly state: Value,
     private readonly lines: () => readonly string[],
     error: PolicyError | undefined,
@@ -151,15 +159,15 @@ export class KataPolicy {
   decide(request: string, input: Value, inputError?: PolicyError): KataDecision {
     if (this.opts.printsOnDenial !== true) {
       const o = this.evaluate(request, input, inputError, { prints: true, apply: true });
-      return this.result(request, o.allowed, o.ops, o.prints, o.error);
+      return this.result(request, o.allowed, o.ops, o.applied, o.prints, o.error);
     }
     const nowNs = this.engine.now();
     const o = this.evaluate(request, input, inputError, { prints: false, apply: true, nowNs });
-    if (o.allowed) return this.result(request, true, o.ops, o.prints, o.error);
+    if (o.allowed) return this.result(request, true, o.ops, o.applied, o.prints, o.error);
     // A denial quotes the policy's prints: evaluate again, gathering them, with the same input,
     // state and clock; the first evaluation's outcome stands and nothing is applied twice.
     const again = this.evaluate(request, input, inputError, { prints: true, apply: false, nowNs });
-    return this.result(request, false, o.ops, again.prints, o.error);
+    return this.result(request, false, o.ops, o.applied, again.prints, o.error);
   }
 
   /** A decision whose prints and message are formatted on first read (allowed requests rarely need them). */
@@ -167,10 +175,11 @@ export class KataPolicy {
     request: string,
     allowed: boolean,
     ops: Value | null,
+    applied: Value | null,
     lines: () => readonly string[],
     error: PolicyError | undefined,
   ): KataDecision {
-    return new Decision(request, allowed, ops, this.state, lines, error);
+    return new Decision(request, allowed, ops, applied, this.state, lines, error);
   }
 
   private evaluate(
@@ -180,8 +189,13 @@ export class KataPolicy {
     how: { readonly prints: boolean; readonly apply: boolean; readonly nowNs?: bigint },
   ): Outcome {
     let prints: () => readonly string[] = () => [];
-    const out = (allowed: boolean, ops: Value | null, error?: PolicyError): Outcome =>
-      error === undefined ? { allowed, ops, prints } : { allowed, ops, prints, error };
+    const out = (
+      allowed: boolean,
+      ops: Value | null,
+      error?: PolicyError,
+      applied: Value | null = null,
+    ): Outcome =>
+      error === undefined ? { allowed, ops, applied, prints } : { allowed, ops, applied, prints, error };
     const deny = (error: PolicyError | undefined, ops: Value | null): Outcome =>
       out(this.allowFailures, ops, error);
     if (inputError !== undefined) return deny(inputError, null);
@@ -216,11 +230,8 @@ export class KataPolicy {
       const ops = rawOps === undefined || rawOps === null ? null : rawOps;
       if (!allowed) return deny(undefined, ops);
       if (ops !== null && how.apply) {
-        const next = applyJsonPatch(this.dataDoc, ops);
-        if (!(next instanceof ObjectV))
-          throw new PolicyError('kata_policy_error', 'json patch: data must stay an object');
-        this.engine.setData(next);
-        this.dataDoc = next;
+        this.applyOps(ops);
+        return out(true, ops, undefined, ops);
       }
       return out(true, ops);
     } catch (err) {
@@ -232,6 +243,18 @@ export class KataPolicy {
             });
       return out(false, null, e);
     }
+  }
+
+  /**
+   * Applies a patch to `data.pstate` as an allowed decision does: how a restarted proxy replays
+   * the `applied` patches its log recorded. Throws a PolicyError when the patch does not apply.
+   */
+  applyOps(ops: Value): void {
+    const next = applyJsonPatch(this.dataDoc, ops);
+    if (!(next instanceof ObjectV))
+      throw new PolicyError('kata_policy_error', 'json patch: data must stay an object');
+    this.engine.setData(next);
+    this.dataDoc = next;
   }
 
   /**
@@ -248,8 +271,9 @@ export class KataPolicy {
       // does not compile leaves an empty engine, so every later request is denied.
       this.load(null);
       const e = err instanceof PolicyError ? err : new PolicyError('kata_policy_error', String(err));
-      return new Decision(d.request, false, d.ops, this.state, () => d.prints, e);
+      return new Decision(d.request, false, d.ops, null, this.state, () => d.prints, e);
     }
-    return new Decision(d.request, true, d.ops, this.state, () => d.prints, d.error);
+    // The state was reset with the policy: what the decision applied no longer matters.
+    return new Decision(d.request, true, d.ops, null, this.state, () => d.prints, d.error);
   }
 }

@@ -18,7 +18,13 @@ import { findUnknownField } from './wire-scan.js';
 /** What the policy step concluded about one request, before anything is logged. */
 export type Admission =
   | { readonly kind: 'allow'; readonly event: RequestEventInput; readonly decoded: unknown }
-  | { readonly kind: 'set-policy'; readonly event: RequestEventInput; readonly newDigest: string }
+  | {
+      readonly kind: 'set-policy';
+      readonly event: RequestEventInput;
+      readonly newDigest: string;
+      /** The accepted policy's text (now in force). */
+      readonly policyText: string;
+    }
   | { readonly kind: 'deny'; readonly event: RequestEventInput; readonly error: ProxyError };
 
 const SET_POLICY = 'SetPolicyRequest';
@@ -81,7 +87,13 @@ export function admit(
     return { kind: 'deny', error, event: eventOf(method, requestName, input, 'deny', digest, decoded) };
   }
   const event = eventOf(method, requestName, input, 'allow', digest, decoded, undefined, verdict.ops);
-  if (isSetPolicy) return { kind: 'set-policy', event, newDigest: decider.digest };
+  if (isSetPolicy)
+    return {
+      kind: 'set-policy',
+      event,
+      newDigest: decider.digest,
+      policyText: (decoded as { policy: string }).policy,
+    };
   return { kind: 'allow', event, decoded };
 }
 

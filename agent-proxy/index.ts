@@ -22,6 +22,7 @@ export { StoreIdentitySink } from './identity-sink.js';
 export { createDecider, policyDigest } from './kata-decider.js';
 export { LATENCY_BUCKETS, type Outcome, ProxyMetrics } from './metrics.js';
 export { serveMetrics } from './metrics-server.js';
+export { CONTINUED_SOURCE, continuedPolicy, keepPolicy, keptPolicyPath } from './policy-keeper.js';
 export {
   agentRequestNames,
   allowAllPolicy,

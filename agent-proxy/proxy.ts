@@ -47,6 +47,11 @@ export interface AgentProxyOptions {
   readonly metrics?: ProxyMetrics;
   readonly logger?: Logger;
   readonly identity?: IdentitySink;
+  /**
+   * Keeps an accepted SetPolicy text durably, before its policy event is logged, so that a
+   * restart continues it (policy-keeper.ts). Without it a restart returns to the configured policy.
+   */
+  readonly keepPolicy?: (text: string) => void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -161,6 +166,13 @@ export class AgentProxy {
       return Promise.reject(err);
     }
     if (a.kind !== 'set-policy') return durable;
+    try {
+      this.opts.keepPolicy?.(a.policyText);
+    } catch (err) {
+      // The policy is in force already; the log will name a policy whose text a restart cannot
+      // find, and that restart refuses to start (fail closed) rather than fall back.
+      this.opts.logger?.error({ err }, 'cannot keep the SetPolicy text; a restart will refuse to start');
+    }
     const policyEvent = this.opts.log.appendEvent(
       WARD_DOMAIN,
       OP_POLICY,

@@ -23,6 +23,7 @@ import { StoreIdentitySink } from './identity-sink.js';
 import { createDecider } from './kata-decider.js';
 import { ProxyMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
+import { CONTINUED_SOURCE, continuedPolicy, keepPolicy } from './policy-keeper.js';
 import { resolvePolicySource } from './policy-source.js';
 import { AgentProxy } from './proxy.js';
 import { statePatches } from './restore.js';
@@ -44,7 +45,9 @@ export interface RunningProxy {
  */
 export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<RunningProxy> {
   const source = await resolvePolicySource(cfg);
-  const decider = step('policy does not load', () => createDecider(source.text, cfg.profile));
+  // Compiled now so that a configured policy that does not load is named before anything opens;
+  // a start that continues a SetPolicy policy replaces it below.
+  let decider = step('policy does not load', () => createDecider(source.text, cfg.profile));
   const register = await stepAsync('register backend unavailable', async () => {
     const r = await openRegister(cfg.register);
     // Backends connect lazily: probe now, so a missing one is named as such, not as a log problem.
@@ -66,13 +69,21 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
       initdataDigest = `${source.initdata.algorithm.name}:${hex(initDataDigest(source.initdata))}`;
       if (log.nextSequence === 0) await bindInitData(log, source.initdata, hardware(register));
     }
-    // Before the new policy event: the state continues from the log only under the same policy.
+    // Before the new policy event: a SetPolicy policy continues, and the state continues from the
+    // log only under the same policy.
+    let origin: string = source.origin;
     const restored = await stepAsync('policy state cannot be rebuilt from the log', async () => {
-      const patches = statePatches(parseLog(await readFile(cfg.logPath)).records, decider.digest);
+      const records = parseLog(await readFile(cfg.logPath)).records;
+      const kept = continuedPolicy(records, cfg.logPath);
+      if (kept !== undefined) {
+        decider = step('the SetPolicy policy does not load', () => createDecider(kept, cfg.profile));
+        origin = CONTINUED_SOURCE;
+      }
+      const patches = statePatches(records, decider.digest);
       decider.restore(patches);
       return patches.length;
     });
-    await log.appendEvent(WARD_DOMAIN, OP_POLICY, policyEventContent(decider.digest, source.origin));
+    await log.appendEvent(WARD_DOMAIN, OP_POLICY, policyEventContent(decider.digest, origin));
     const metrics = new ProxyMetrics();
     const proxy = new AgentProxy({
       decider,
@@ -82,6 +93,7 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
       dial: () => connect(cfg.agent),
       ...(logger === undefined ? {} : { logger }),
       ...(cfg.identityDir === '' ? {} : { identity: new StoreIdentitySink(cfg.identityDir, initdataDigest) }),
+      keepPolicy: (text: string) => keepPolicy(cfg.logPath, text),
     });
     const l = await listen(cfg.listen);
     listener = l;
@@ -102,7 +114,7 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
         listen: cfg.listen,
         agent: cfg.agent,
         policy: decider.digest,
-        origin: source.origin,
+        origin,
         seq: log.nextSequence,
         // What recovery did on open: completed or discarded pending events, torn bytes cut.
         recovery: log.recovery,

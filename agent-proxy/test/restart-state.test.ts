@@ -6,6 +6,7 @@ import { type LogRecord, parseLog } from '../../measure/index.js';
 import { AGENT_SERVICE, type Client, encode, StatusCode, TtrpcError } from '../../proto/index.js';
 import {
   createDecider,
+  keptPolicyPath,
   mergeConfig,
   ProxyError,
   policyDigest,
@@ -52,7 +53,7 @@ after(async () => {
   tmp?.cleanup();
 });
 
-async function start(policy: string): Promise<void> {
+async function start(policy: string, logName = 'measurement.log'): Promise<void> {
   client?.close();
   await running?.close();
   writeFileSync(join(tmp.dir, 'policy.rego'), policy);
@@ -61,8 +62,8 @@ async function start(policy: string): Promise<void> {
       listen: `unix://${join(tmp.dir, 'proxy.sock')}`,
       agent: agent.address,
       policyFile: join(tmp.dir, 'policy.rego'),
-      logPath: join(tmp.dir, 'measurement.log'),
-      register: `software:${join(tmp.dir, 'register')}`,
+      logPath: join(tmp.dir, logName),
+      register: `software:${join(tmp.dir, `${logName}.register`)}`,
     }),
   );
   client = await dialClient(`unix://${join(tmp.dir, 'proxy.sock')}`);
@@ -169,5 +170,44 @@ test('a patch from the log that does not apply stops the restore with ERR_PROXY_
   assert.throws(
     () => d.restore([[{ op: 'remove', path: '/pstate/missing' }]]),
     (e: unknown) => e instanceof ProxyError && e.code === 'ERR_PROXY_STATE' && /patch 1 of 1/.test(e.message),
+  );
+});
+
+test('a policy installed by SetPolicy survives a restart, with its state; a kept text that does not match stops the start', async () => {
+  const strict = POLICY.replace(/^ExecProcessRequest if .*$/m, '# no exec at all');
+  assert.notEqual(strict, POLICY);
+  await start(POLICY, 'set-policy.log');
+  assert.equal(await create('c1', 's1'), true);
+  assert.equal(
+    await allowed('SetPolicy', encode('grpc.SetPolicyRequest', { policy: strict } as never)),
+    true,
+  );
+  assert.equal(await exec('c1'), false, 'the new policy denies every exec');
+  assert.equal(await create('c2', 's9'), true, 'SetPolicy reset the state: the sandbox binds anew');
+
+  // Configured with the old, looser policy, the restart continues the SetPolicy one.
+  await start(POLICY, 'set-policy.log');
+  assert.equal(await exec('c2'), false, 'still the SetPolicy policy');
+  assert.equal(await create('c3', 's1'), false, 'the binding made under it survived');
+  assert.equal(await create('c4', 's9'), true);
+  const log = join(tmp.dir, 'set-policy.log');
+  const policies = parseLog(readFileSync(log))
+    .records.filter((r) => r.operation === 'policy')
+    .map((r) => JSON.parse(r.content) as { policy: string; source: string });
+  assert.deepEqual(
+    policies.map((p) => p.source),
+    ['file', 'SetPolicyRequest', 'continued'],
+  );
+  assert.equal(policies[2]!.policy, policyDigest(strict));
+
+  // A kept text that is not the logged policy: the start refuses rather than fall back.
+  client?.close();
+  client = undefined;
+  await running?.close();
+  running = undefined;
+  writeFileSync(keptPolicyPath(log), POLICY);
+  await assert.rejects(
+    () => start(POLICY, 'set-policy.log'),
+    (e: unknown) => e instanceof ProxyError && /not the log's policy/.test(e.message),
   );
 });

@@ -12,7 +12,8 @@ import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
 import { constantOf, constantRule, lookup, ruleAt } from './literals.js';
 import { PrintLog } from './prints.js';
-import { runSolutions } from './runs.js';
+import { eachSolution, runSolutions } from './runs.js';
+import { simpleValueOf } from './simple.js';
 import { applyWith, type Mock, type WithState } from './with.js';
 
 /** `not e` evaluates e without its negation and modifiers: that expression, built once per e. */
@@ -169,7 +170,7 @@ export class Evaluator implements WithState {
             }
             i = p.run.end - 1;
             continue;
-          } else return this.eachSolution(p.run.slots, sols, body, p.run.end, f, k);
+          } else return eachSolution(this, p.run.slots, sols, body, p.run.end, f, k);
         }
         const r = runPlan(this, p, f);
         if (r === NOT_DIRECT) break;
@@ -182,26 +183,6 @@ export class Evaluator implements WithState {
     } finally {
       while (stack.length > base) f[stack.pop()!] = undefined;
     }
-  }
-
-  // Binds each of a constant run's solutions in turn and evaluates the rest of the body.
-  private eachSolution(
-    slots: readonly number[],
-    sols: readonly (readonly Value[])[],
-    body: Body,
-    end: number,
-    f: Frame,
-    k: Cont,
-  ): boolean {
-    for (const sol of sols) {
-      for (let j = 0; j < slots.length; j++) f[slots[j]!] = sol[j]!;
-      try {
-        if (this.evalBody(body, end, f, k)) return true;
-      } finally {
-        for (let j = 0; j < slots.length; j++) f[slots[j]!] = undefined;
-      }
-    }
-    return false;
   }
 
   /** Evaluates one expression (with its `with` modifiers and negation). */
@@ -521,45 +502,7 @@ export class Evaluator implements WithState {
 
   /** The value of a term that has exactly one value without evaluation work, else undefined. */
   simpleValue(t: Term, f: Frame): Value | undefined {
-    switch (t.t) {
-      case 'val':
-        return t.v;
-      case 'var':
-        return t.slot >= 0 ? f[t.slot] : undefined;
-      case 'arr':
-      case 'set':
-      case 'obj':
-        return constantOf(t);
-      case 'ref': {
-        // `a.b[c]` on a bound variable or the input, with known keys: plain lookups. Anything
-        // else (data, iteration, a missing key) takes the general path.
-        const h = t.head;
-        if (h.t !== 'var') return undefined;
-        let v: Value | undefined;
-        let i = 0;
-        if (h.slot >= 0) v = f[h.slot];
-        else if (h.slot === INPUT_SLOT) v = this.input;
-        else if (h.slot === DATA_SLOT && this.dataOverrides === null) {
-          // `data.pkg.rule.x` where the rule was already evaluated in this evaluation: its memo.
-          const at = ruleAt(this.tree, t);
-          if (at === null) return undefined;
-          const m = this.memo.get(at.node);
-          if (m === undefined || typeof m === 'symbol') {
-            v = constantRule(at.node);
-            if (v === undefined) return undefined;
-          } else v = m;
-          i = at.from;
-        }
-        for (; v !== undefined && i < t.path.length; i++) {
-          const seg = t.path[i]!;
-          const key = seg.t === 'val' ? seg.v : seg.t === 'var' && seg.slot >= 0 ? f[seg.slot] : undefined;
-          v = key === undefined ? undefined : lookup(v, key);
-        }
-        return v;
-      }
-      default:
-        return undefined;
-    }
+    return simpleValueOf(this, t, f);
   }
 
   private evalRef(t: Extract<Term, { t: 'ref' }>, f: Frame, k: VCont): boolean {

@@ -1,8 +1,8 @@
-import { DATA_SLOT, type Expr, type Term } from '../lang/ast.js';
+import { type Body, DATA_SLOT, type Expr, type Term } from '../lang/ast.js';
 import type { RuleTree } from '../lang/rule-tree.js';
 import type { Value } from '../value/index.js';
 import type { Evaluator } from './evaluator.js';
-import type { Frame } from './frame.js';
+import type { Cont, Frame } from './frame.js';
 import { constantRule, ruleAt } from './literals.js';
 
 // Constant runs: consecutive expressions of a body that read nothing but constants and each
@@ -210,4 +210,25 @@ function evalRange(
 ): boolean {
   if (j === end) return k();
   return ev.evalExpr(body[j]!, f, () => evalRange(ev, body, j + 1, end, f, k));
+}
+
+/** Binds each of a run's solutions in turn and evaluates the rest of the body (from `end`). */
+export function eachSolution(
+  ev: Evaluator,
+  slots: readonly number[],
+  sols: readonly (readonly Value[])[],
+  body: Body,
+  end: number,
+  f: Frame,
+  k: Cont,
+): boolean {
+  for (const sol of sols) {
+    for (let j = 0; j < slots.length; j++) f[slots[j]!] = sol[j]!;
+    try {
+      if (ev.evalBody(body, end, f, k)) return true;
+    } finally {
+      for (let j = 0; j < slots.length; j++) f[slots[j]!] = undefined;
+    }
+  }
+  return false;
 }

@@ -10,7 +10,7 @@ import { bodyPlans, DIRECT_FAIL, NOT_DIRECT, runPlan } from './direct.js';
 import { evalDataRef, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
 import { CLOCK_CHECK_INTERVAL, type EvalLimits } from './limits.js';
-import { constantOf, constantRule, lookup, ruleAt } from './literals.js';
+import { constantOf, lookup } from './literals.js';
 import { PrintLog } from './prints.js';
 import { eachSolution, runSolutions } from './runs.js';
 import { simpleValueOf } from './simple.js';

@@ -133,26 +133,27 @@ function bindResult(slot: number, v: Value | undefined, f: Frame): number {
 // outcome is final and the expression never falls back to the general path, which would run it
 // a second time.
 function runFunction(ev: Evaluator, c: FunctionPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
-  const n = c.args.length;
-  const vs: Value[] = new Array(n);
-  for (let j = 0; j < n; j++) {
-    const v = c.args[j]!(ev, f);
-    if (v === undefined) return NOT_SIMPLE;
-    vs[j] = v;
-  }
+  const vs = readOperands(ev, c.args, f);
+  if (vs === undefined) return NOT_SIMPLE;
   ev.tick();
   return evalFunction(ev, c.node, vs, c.loc);
 }
 
 function runBuiltin(ev: Evaluator, c: BuiltinPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
-  const n = c.args.length;
+  const vs = readOperands(ev, c.args, f);
+  return vs === undefined ? NOT_SIMPLE : invokeBuiltin(ev, c.def, c.name, vs, c.loc);
+}
+
+/** Every operand's value, or undefined as soon as one needs the general path. */
+function readOperands(ev: Evaluator, args: readonly Operand[], f: Frame): Value[] | undefined {
+  const n = args.length;
   const vs: Value[] = new Array(n);
   for (let j = 0; j < n; j++) {
-    const v = c.args[j]!(ev, f);
-    if (v === undefined) return NOT_SIMPLE;
+    const v = args[j]!(ev, f);
+    if (v === undefined) return undefined;
     vs[j] = v;
   }
-  return invokeBuiltin(ev, c.def, c.name, vs, c.loc);
+  return vs;
 }
 
 function planOf(ev: Evaluator, e: Expr): Plan | null {

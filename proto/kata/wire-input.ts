@@ -100,6 +100,7 @@ class Cursor {
     throw NOT_FAST;
   }
 
+  /** A view of the buffer, once `n` more bytes are known to be there. */
   fixed(n: 4 | 8): DataView {
     if (this.pos + n > this.buf.length) throw NOT_FAST;
     this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
@@ -145,26 +146,23 @@ function scalar(f: protobuf.FieldBase, r: Cursor): JsonValue {
 }
 
 function fixedScalar(type: string, r: Cursor): JsonValue {
+  const size = type === 'fixed64' || type === 'sfixed64' || type === 'double' ? 8 : 4;
+  const view = r.fixed(size);
   const at = r.pos;
+  r.pos += size;
   switch (type) {
     case 'fixed32':
-      r.pos += 4;
-      return r.fixed(4).getUint32(at, true);
+      return view.getUint32(at, true);
     case 'sfixed32':
-      r.pos += 4;
-      return r.fixed(4).getInt32(at, true);
+      return view.getInt32(at, true);
     case 'float':
-      r.pos += 4;
-      return r.fixed(4).getFloat32(at, true);
+      return view.getFloat32(at, true);
     case 'fixed64':
-      r.pos += 8;
-      return r.fixed(8).getBigUint64(at, true);
+      return view.getBigUint64(at, true);
     case 'sfixed64':
-      r.pos += 8;
-      return r.fixed(8).getBigInt64(at, true);
+      return view.getBigInt64(at, true);
     case 'double':
-      r.pos += 8;
-      return r.fixed(8).getFloat64(at, true);
+      return view.getFloat64(at, true);
     default:
       throw NOT_FAST;
   }

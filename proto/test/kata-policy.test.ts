@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import {
   AGENT_SERVICE,
   decode,
@@ -462,5 +463,70 @@ test('the one-pass reader gives up on a second member of a oneof, and reads one 
   assert.throws(
     () => policyInputOfType(T, Uint8Array.from([0x08, 0x01, 0x08, 0x02]), KATA_POLICY_CURRENT),
     (e: unknown) => e === NOT_FAST,
+  );
+});
+
+test('the one-pass reader reads every scalar kind as decode + policyInputValue would', async () => {
+  // Kata's request types have no fixed-width or floating-point fields; a schema of the test's own
+  // has every scalar kind, singular and packed, checked against protobufjs's decoded form.
+  const { default: protobuf } = await import('protobufjs/light.js');
+  const kinds = ['int32', 'uint32', 'sint32', 'int64', 'uint64', 'sint64', 'fixed32', 'sfixed32'].concat([
+    'fixed64',
+    'sfixed64',
+    'float',
+    'double',
+    'bool',
+    'string',
+    'bytes',
+  ]);
+  const fields: Record<string, { type: string; id: number; rule?: string }> = {};
+  kinds.forEach((k, i) => {
+    fields[`s_${k}`] = { type: k, id: i + 1 };
+    fields[`r_${k}`] = { type: k, id: i + 101, rule: 'repeated' };
+  });
+  const root = protobuf.Root.fromJSON({ nested: { t: { nested: { S: { fields } } } } });
+  root.resolveAll();
+  const S = root.lookupType('t.S');
+  const value = (k: string): fc.Arbitrary<unknown> => {
+    switch (k) {
+      case 'int32':
+      case 'sfixed32':
+      case 'sint32':
+        return fc.integer();
+      case 'uint32':
+      case 'fixed32':
+        return fc.integer({ min: 0, max: 2 ** 32 - 1 });
+      case 'int64':
+      case 'sint64':
+      case 'sfixed64':
+        return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
+      case 'uint64':
+      case 'fixed64':
+        return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String);
+      case 'float':
+        return fc.float({ noNaN: true });
+      case 'double':
+        return fc.double({ noNaN: true });
+      case 'bool':
+        return fc.boolean();
+      case 'string':
+        return fc.string({ maxLength: 5 });
+      default:
+        return fc.uint8Array({ maxLength: 5 });
+    }
+  };
+  const record: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const k of kinds) {
+    record[`s_${k}`] = value(k);
+    record[`r_${k}`] = fc.array(value(k), { maxLength: 3 });
+  }
+  fc.assert(
+    fc.property(fc.record(record, { requiredKeys: [] }), (obj) => {
+      const bytes = S.encode(S.fromObject(obj)).finish();
+      const want = S.toObject(S.decode(bytes), { longs: BigInt, defaults: true, arrays: true, bytes: Array });
+      const got = policyInputOfType(S, bytes, KATA_POLICY_CURRENT) as Record<string, unknown>;
+      for (const k of Object.keys(fields)) assert.deepEqual(got[k], want[k], k);
+    }),
+    { numRuns: 300 },
   );
 });

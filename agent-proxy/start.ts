@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
@@ -9,7 +8,6 @@ import {
   MeasurementLog,
   OP_POLICY,
   openRegister,
-  parseLog,
   policyEventContent,
   type Register,
   TdxRegister,
@@ -59,7 +57,7 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
     return r;
   });
   const log = await stepAsync('measurement log cannot be recovered', () =>
-    MeasurementLog.open({ path: cfg.logPath, register }),
+    MeasurementLog.open({ path: cfg.logPath, register, keepRecoveredRecords: true }),
   );
   let listener: NetServer | undefined;
   let metricsServer: HttpServer | undefined;
@@ -73,7 +71,7 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
     // log only under the same policy.
     let origin: string = source.origin;
     const restored = await stepAsync('policy state cannot be rebuilt from the log', async () => {
-      const records = parseLog(await readFile(cfg.logPath)).records;
+      const records = log.takeRecoveredRecords();
       const kept = continuedPolicy(records, cfg.logPath);
       if (kept !== undefined) {
         decider = step('the SetPolicy policy does not load', () => createDecider(kept, cfg.profile));

@@ -5,7 +5,7 @@ import { MeasureError } from './errors.js';
 import { type FileIo, fileIoFor } from './file-io.js';
 import { canonicalizeWithMember, type JsonValue } from './jcs.js';
 import { LogLock } from './lock.js';
-import { type AaelEvent, encodeRecord, validateNames } from './record.js';
+import { type AaelEvent, encodeRecord, type LogRecord, validateNames } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import type { Register } from './register.js';
 import { SEQ_MEMBER } from './replay.js';
@@ -20,6 +20,11 @@ export interface LogOptions {
   readonly register: Register;
   readonly walPath?: string;
   readonly lockPath?: string;
+  /**
+   * Keep the records recovery read on open for one {@link MeasurementLog.takeRecoveredRecords}
+   * call (a caller that replays the log at start-up then need not read it again).
+   */
+  readonly keepRecoveredRecords?: boolean;
 }
 
 /** What an acknowledged append returns: the event is durable in the log and in the register. */
@@ -67,6 +72,8 @@ export class MeasurementLog {
   #closed = false;
   /** Length of the entry the WAL file holds (recovery leaves it empty). */
   #walLength = 0;
+  /** The records recovery read, until taken (only with keepRecoveredRecords). */
+  #recovered: readonly LogRecord[] | undefined;
 
   private constructor(
     readonly path: string,
@@ -98,7 +105,7 @@ export class MeasurementLog {
       wal = await openRw(walPath);
       const { parsed, value, report } = await recover(fh, wal, opts.register);
       const io = await fileIoFor(opts.path, walPath);
-      return new MeasurementLog(
+      const log = new MeasurementLog(
         opts.path,
         opts.register,
         fh,
@@ -110,12 +117,24 @@ export class MeasurementLog {
         parsed.records.length,
         report,
       );
+      if (opts.keepRecoveredRecords === true) log.#recovered = parsed.records;
+      return log;
     } catch (err) {
       await fh?.close();
       await wal?.close();
       await lock.release();
       throw err;
     }
+  }
+
+  /**
+   * The log's records as recovery read them on open (with `keepRecoveredRecords`), handed over
+   * once: later calls get none, and the log keeps no reference to them or their bytes.
+   */
+  takeRecoveredRecords(): readonly LogRecord[] {
+    const r = this.#recovered ?? [];
+    this.#recovered = undefined;
+    return r;
   }
 
   /** Sequence number the next append will get (= records in the log). */

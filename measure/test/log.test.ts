@@ -146,3 +146,24 @@ test('a log for another algorithm is rejected', async () => {
   );
   await reg.close();
 });
+
+test('the records recovery read on open are handed over once, and only when asked for', async () => {
+  await makeLog('kept', 5);
+  const open = async (keepRecoveredRecords: boolean): Promise<MeasurementLog> =>
+    MeasurementLog.open({
+      path: join(dir, 'kept.log'),
+      register: await openRegister(`software:${join(dir, 'kept.reg')}`),
+      keepRecoveredRecords,
+    });
+  const kept = await open(true);
+  const records = kept.takeRecoveredRecords();
+  assert.deepEqual(
+    records.map((r) => JSON.parse(r.content).i),
+    [0, 1, 2, 3, 4],
+  );
+  assert.deepEqual(kept.takeRecoveredRecords(), []);
+  await kept.close();
+  const plain = await open(false);
+  assert.deepEqual(plain.takeRecoveredRecords(), []);
+  await plain.close();
+});

@@ -1,11 +1,12 @@
 import { type BuiltinRegistry, defaultRegistry } from './builtins/index.js';
+import type { EvalOptions } from './eval/evaluator.js';
 import { DEFAULT_EVAL_LIMITS, type EvalLimits } from './eval/limits.js';
 import type { PrintLog } from './eval/prints.js';
-import { runQuery } from './eval/query.js';
-import type { Module } from './lang/ast.js';
+import { runDataPath, runQuery } from './eval/query.js';
+import type { Module, Term } from './lang/ast.js';
 import { compileModules } from './lang/compile.js';
 import { type CompiledQuery, compileQuery } from './lang/compile-query.js';
-import { PolicyError } from './lang/errors.js';
+import { type Loc, PolicyError } from './lang/errors.js';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from './lang/lexer.js';
 import { parseModule } from './lang/parser-module.js';
 import type { RuleTree } from './lang/rule-tree.js';
@@ -81,6 +82,26 @@ class Result implements QueryResult {
   }
 }
 
+/** What {@link Engine.evalDataPath} returns: the value and the `print` output. */
+export interface DataPathResult {
+  readonly value: Value | undefined;
+  readonly prints: readonly string[];
+}
+
+class PathResult implements DataPathResult {
+  constructor(
+    readonly value: Value | undefined,
+    private readonly log: PrintLog | null,
+  ) {}
+
+  get prints(): readonly string[] {
+    return this.log === null ? [] : this.log.lines();
+  }
+}
+
+/** Where a path evaluated without a query is said to be (errors inside rules name their own). */
+const PATH_LOC: Loc = { file: 'query', row: 1, col: 1 };
+
 /** Most compiled queries kept per engine. */
 export const MAX_CACHED_QUERIES = 256;
 
@@ -94,6 +115,8 @@ export class Engine {
   private input: Value | undefined;
   private tree: RuleTree | null = null;
   private readonly queries = new Map<string, CompiledQuery>();
+  /** Path terms of evalDataPath, per path. */
+  private readonly paths = new Map<string, readonly Term[]>();
   private readonly registry: BuiltinRegistry;
   private readonly limits: EvalLimits;
   private wasm: WasmPolicy | null = null;
@@ -184,15 +207,41 @@ export class Engine {
       if (this.queries.size >= MAX_CACHED_QUERIES) this.queries.clear();
       this.queries.set(query, q);
     }
-    const r = runQuery(q, this.tree!, this.data, this.registry, {
+    const r = runQuery(q, this.tree!, this.data, this.registry, this.evalOptions(opts));
+    return new Result(r.rows, r.prints);
+  }
+
+  private evalOptions(opts: QueryOptions): EvalOptions {
+    return {
       input: this.input,
       strictBuiltinErrors: opts.strictBuiltinErrors ?? this.opts.strictBuiltinErrors === true,
       limits: this.limits,
       fastFunctions: this.opts.fastFunctions === true,
       prints: opts.prints !== false,
       nowNs: opts.nowNs ?? this.now(),
-    });
-    return new Result(r.rows, r.prints);
+    };
+  }
+
+  /**
+   * The value of `data.<path>` (a rule or a document), as the query `data.<path>` yields it in
+   * its one row, without compiling or shaping a query: undefined when it has none. What a Kata
+   * decision asks for every request.
+   */
+  evalDataPath(path: readonly string[], opts: QueryOptions = {}): DataPathResult {
+    if (this.wasm !== null && this.modules.size === 0) {
+      const r = this.evalQuery(`data.${path.join('.')}`, opts);
+      return new PathResult(r.rows[0]?.expressions[0]?.value, null);
+    }
+    this.compile();
+    const key = path.join('\u0000');
+    let terms = this.paths.get(key);
+    if (terms === undefined) {
+      terms = path.map((seg): Term => ({ t: 'val', v: seg, loc: PATH_LOC }));
+      if (this.paths.size >= MAX_CACHED_QUERIES) this.paths.clear();
+      this.paths.set(key, terms);
+    }
+    const r = runDataPath(terms, this.tree!, this.data, this.registry, this.evalOptions(opts));
+    return new PathResult(r.value, r.prints);
   }
 
   /** The clock `time.now_ns` reads in an evaluation that is not given one. */

@@ -1,8 +1,10 @@
 import type { BuiltinRegistry } from '../builtins/index.js';
+import type { Term } from '../lang/ast.js';
 import type { CompiledQuery } from '../lang/compile-query.js';
 import { PolicyError } from '../lang/errors.js';
 import type { RuleTree } from '../lang/rule-tree.js';
 import type { Value } from '../value/index.js';
+import { evalDataRef } from './docs.js';
 import { type EvalOptions, Evaluator } from './evaluator.js';
 import type { Frame } from './frame.js';
 import type { PrintLog } from './prints.js';
@@ -75,12 +77,43 @@ export function runQuery(
       return step(i + 1);
     });
   };
-  // Builtin errors are control flow here (non-strict mode turns them into "undefined"); their
-  // stack traces are never shown, so don't pay for capturing them.
+  guarded(() => step(0));
+  return { rows, prints: ev.prints };
+}
+
+/**
+ * The value of `data.<path>` (constant segments) with a fresh evaluation: what the query
+ * `data.a.b` yields in its one row, without compiling or shaping a query. Undefined when it has
+ * no value.
+ */
+export function runDataPath(
+  path: readonly Term[],
+  tree: RuleTree,
+  data: Value,
+  registry: BuiltinRegistry,
+  opts: EvalOptions,
+): { value: Value | undefined; prints: PrintLog } {
+  const ev = new Evaluator(tree, data, registry, opts);
+  let value: Value | undefined;
+  guarded(() => {
+    // As the query's top-level term expression: one step, then the value.
+    ev.tick();
+    evalDataRef(ev, path, [], (v) => {
+      value = v;
+      return true;
+    });
+  });
+  return { value, prints: ev.prints };
+}
+
+// Builtin errors are control flow inside an evaluation (non-strict mode turns them into
+// "undefined"); their stack traces are never shown, so they are not captured. A JavaScript stack
+// overflow is the depth limit; anything else that escapes is an internal error.
+function guarded(run: () => void): void {
   const traceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    step(0);
+    run();
   } catch (err) {
     if (err instanceof PolicyError) throw err;
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
@@ -95,5 +128,4 @@ export function runQuery(
   } finally {
     Error.stackTraceLimit = traceLimit;
   }
-  return { rows, prints: ev.prints };
 }

@@ -210,16 +210,17 @@ export class KataPolicy {
     const fail = (msg: string): Outcome => out(false, null, new PolicyError('kata_policy_error', msg));
     try {
       this.engine.setInput(input);
-      const q = `data.${KATA_PACKAGE}.${request}`;
-      const r = this.engine.evalQuery(
-        q,
+      // What the agent's query `data.agent_policy.<Request>` yields, without a query: a path has
+      // one value or none (none is the agent's "result len 0").
+      const r = this.engine.evalDataPath(
+        [KATA_PACKAGE, request],
         how.nowNs === undefined ? { prints: how.prints } : { prints: how.prints, nowNs: how.nowNs },
       );
       prints = () => r.prints;
-      const value = r.rows.length === 1 ? r.rows[0]!.expressions[0]?.value : undefined;
+      const value = r.value;
       if (value === undefined) {
         if (this.allowFailures) return out(true, null);
-        return fail(`policy check: unexpected eval_query result len ${r.rows.length}`);
+        return fail('policy check: unexpected eval_query result len 0');
       }
       if (typeof value === 'boolean') return value ? out(true, null) : deny(undefined, null);
       if (!(value instanceof ObjectV)) return fail('policy check: unexpected eval_query result type');

@@ -214,3 +214,53 @@ test('strict builtin errors abort, non-strict make the expression undefined', ()
     (err: unknown) => err instanceof PolicyError && err.code === 'eval_builtin_error',
   );
 });
+
+test('evalDataPath gives what the query data.<path> gives, prints and errors included', () => {
+  const e = new Engine();
+  e.addPolicy(
+    'p.rego',
+    [
+      'package t',
+      'r := input.x + 1 if { print("r", input.x) }',
+      'obj := {"a": [1, {"b": true}]}',
+      'set contains v if { some v in [3, 1, 2] }',
+      'clash := 1',
+      'clash := 2 if { input.x > 0 }',
+    ].join('\n'),
+  );
+  e.addPolicy('sub.rego', 'package t.sub\nq := "sub"');
+  e.setInputJson('{"x": 4}');
+  for (const path of [
+    ['t', 'r'],
+    ['t', 'obj'],
+    ['t', 'set'],
+    ['t', 'sub'],
+    ['t', 'missing'],
+  ]) {
+    const q = e.evalQuery(`data.${path.join('.')}`);
+    const d = e.evalDataPath(path);
+    const want = q.rows[0]?.expressions[0]?.value;
+    assert.equal(
+      d.value === undefined ? undefined : toJson(d.value),
+      want === undefined ? undefined : toJson(want),
+      path.join('.'),
+    );
+    assert.deepEqual(d.prints, q.prints, path.join('.'));
+  }
+  const code = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (err) {
+      return err instanceof PolicyError ? err.code : String(err);
+    }
+    return undefined;
+  };
+  assert.equal(
+    code(() => e.evalDataPath(['t', 'clash'])),
+    'eval_conflict_error',
+  );
+  assert.equal(
+    code(() => e.evalDataPath(['t', 'clash'])),
+    code(() => e.evalQuery('data.t.clash')),
+  );
+});

@@ -67,6 +67,8 @@ export class AgentProxy {
   readonly server = new Server();
   readonly metrics: ProxyMetrics;
   private readonly forwarder: Forwarder;
+  /** Requests between arrival and answer: with none but the current one, its commit need not wait for others. */
+  private inFlight = 0;
 
   constructor(private readonly opts: AgentProxyOptions) {
     this.metrics = opts.metrics ?? new ProxyMetrics();
@@ -91,6 +93,7 @@ export class AgentProxy {
   }
 
   private async handle(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array | RawResponse> {
+    this.inFlight++;
     try {
       if (ctx.service === HEALTH_SERVICE) return await this.health(payload, ctx);
       if (ctx.service !== AGENT_SERVICE) {
@@ -100,6 +103,8 @@ export class AgentProxy {
       return await this.agentRequest(payload, ctx);
     } catch (err) {
       throw toTtrpcError(err);
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -161,7 +166,9 @@ export class AgentProxy {
   private append(a: Admission): Promise<AppendResult> {
     let durable: Promise<AppendResult>;
     try {
-      durable = this.opts.log.appendEvent(WARD_DOMAIN, a.event.method, requestEventContent(a.event));
+      durable = this.opts.log.appendEvent(WARD_DOMAIN, a.event.method, requestEventContent(a.event), {
+        alone: this.inFlight === 1,
+      });
     } catch (err) {
       return Promise.reject(err);
     }

@@ -58,6 +58,7 @@ export {
   MAX_JSON_DEPTH,
 } from './jcs.js';
 export {
+  type AppendOptions,
   type AppendResult,
   type EventContent,
   type LogOptions,

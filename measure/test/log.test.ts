@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
   MeasurementLog,
   openRegister,
   parseLog,
+  type Register,
   verifyLogBytes,
   WARD_DOMAIN,
 } from '../index.js';
@@ -166,4 +168,49 @@ test('the records recovery read on open are handed over once, and only when aske
   const plain = await open(false);
   assert.deepEqual(plain.takeRecoveredRecords(), []);
   await plain.close();
+});
+
+test('an append made alone commits before the check phase; appends of one callback share a commit', async (t) => {
+  // On memory-backed storage a commit has no I/O wait, so when it starts decides when it resolves.
+  if (!existsSync('/dev/shm')) {
+    t.skip('no /dev/shm: the check needs a memory-backed directory');
+    return;
+  }
+  const shm = await mkdtemp('/dev/shm/ward-alone-');
+  try {
+    const inner = await openRegister(`software:${join(shm, 'reg')}`);
+    const batches: number[] = [];
+    const reg: Register = {
+      spec: inner.spec,
+      alg: inner.alg,
+      mrIndex: inner.mrIndex,
+      hardwareRoot: inner.hardwareRoot,
+      description: inner.description,
+      initialValue: () => inner.initialValue(),
+      read: () => inner.read(),
+      extend: (d) => inner.extend(d),
+      extendMany: async (ds) => {
+        batches.push(ds.length);
+        await inner.extendMany!(ds);
+      },
+      close: () => inner.close(),
+    };
+    const log = await MeasurementLog.open({ path: join(shm, 'm.log'), register: reg });
+    const order: string[] = [];
+    const race = async (alone: boolean): Promise<void> => {
+      setImmediate(() => order.push('check phase'));
+      const a = log.appendEvent(WARD_DOMAIN, 'test', { n: 1 }, { alone });
+      const b = log.appendEvent(WARD_DOMAIN, 'test', { n: 2 }, { alone });
+      await Promise.all([a, b]);
+      order.push(alone ? 'alone committed' : 'committed');
+      await new Promise((r) => setImmediate(r));
+    };
+    await race(true);
+    await race(false);
+    assert.deepEqual(order, ['alone committed', 'check phase', 'check phase', 'committed']);
+    assert.deepEqual(batches, [2, 2]);
+    await log.close();
+  } finally {
+    await rm(shm, { recursive: true, force: true });
+  }
 });

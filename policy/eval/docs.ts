@@ -245,14 +245,7 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
   for (const r of node.complete) {
     const f: Frame = new Array(r.slots);
     ruleValues(ev, r, f, [], (v) => {
-      if (result === undefined) result = v;
-      else if (!equal(result, v)) {
-        throw new PolicyError(
-          'eval_conflict_error',
-          'complete rules must not produce multiple outputs',
-          r.loc,
-        );
-      }
+      result = onlyValue(result, v, 'complete rules must not produce multiple outputs', r.loc);
     });
   }
   if (result === undefined && node.defaults.length > 0) {
@@ -263,6 +256,13 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
     });
   }
   return result;
+}
+
+// A complete rule or a function has one value: the first, and any later one must equal it.
+function onlyValue(prev: Value | undefined, v: Value, conflict: string, loc: Loc): Value {
+  if (prev === undefined) return v;
+  if (!equal(prev, v)) throw new PolicyError('eval_conflict_error', conflict, loc);
+  return prev;
 }
 
 function unifyParams(
@@ -297,14 +297,7 @@ export function evalFunction(
   let result: Value | undefined;
   try {
     const onValue = (rule: Rule, v: Value): void => {
-      if (result === undefined) result = v;
-      else if (!equal(result, v)) {
-        throw new PolicyError(
-          'eval_conflict_error',
-          'functions must not produce multiple outputs for same inputs',
-          rule.loc,
-        );
-      }
+      result = onlyValue(result, v, 'functions must not produce multiple outputs for same inputs', rule.loc);
     };
     for (const r of node.funcs) {
       if (r.isDefault) continue;

@@ -73,10 +73,11 @@ export function continuedPolicy(records: readonly LogRecord[], logPath: string):
       { cause: err },
     );
   }
-  if (policyDigest(text) !== last.policy) {
+  const digest = policyDigest(text);
+  if (digest !== last.policy) {
     throw new ProxyError(
       'ERR_PROXY_STATE',
-      `${path} is ${policyDigest(text)}, not the log's policy ${String(last.policy)}`,
+      `${path} is ${digest}, not the log's policy ${String(last.policy)}`,
     );
   }
   return text;

@@ -51,8 +51,7 @@ const threadPoolIo: FileIo = {
 const inlineIo: FileIo = {
   memoryBacked: true,
   async writeAll(fh, bytes, position) {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fh.fd, bytes, done, bytes.length - done, position + done);
+    writeAllNow(fh.fd, bytes, position);
   },
   // fdatasync on tmpfs and ramfs does nothing (the kernel's noop_fsync): a write is as durable as
   // these file systems make anything once it returns (it outlives the process, not the machine).
@@ -62,6 +61,15 @@ const inlineIo: FileIo = {
     ftruncateSync(fh.fd, length);
   },
 };
+
+/**
+ * Writes all of `bytes` at `position` in the calling thread (continuing short writes): the
+ * inline path's write, for callers on memory-backed files that commit without awaiting.
+ */
+export function writeAllNow(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+}
 
 /** Whether `path` (an existing file, or a file to be created in an existing directory) is in memory. */
 export async function isMemoryBacked(path: string): Promise<boolean> {

@@ -27,6 +27,11 @@ export interface Register {
    */
   extendMany?(eventDigests: readonly Buffer[]): Promise<void>;
   /**
+   * extendMany done before returning, for backends where an extend is a write to memory-backed
+   * storage (the software register on tmpfs): a commit then runs without an await in between.
+   */
+  readonly extendManyNow?: ((eventDigests: readonly Buffer[]) => void) | undefined;
+  /**
    * For backends that measure the event text themselves (the Attestation Agent): called instead
    * of extend with the event; they compute the same digest.
    */

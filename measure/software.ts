@@ -3,7 +3,7 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { extendValue, type HashAlg } from './alg.js';
 import { MeasureError } from './errors.js';
-import { type FileIo, fileIoFor } from './file-io.js';
+import { type FileIo, fileIoFor, writeAllNow } from './file-io.js';
 import { initialValueFor, type Register } from './register.js';
 
 /** First bytes of a software register file. */
@@ -20,6 +20,8 @@ const CHECKSUM = 32;
 export class SoftwareRegister implements Register {
   readonly hardwareRoot = false;
   readonly description: string;
+  /** Present when the file is memory-backed: the write is then a copy made in this thread. */
+  readonly extendManyNow: ((eventDigests: readonly Buffer[]) => void) | undefined;
   #value: Buffer | undefined;
 
   private constructor(
@@ -31,6 +33,7 @@ export class SoftwareRegister implements Register {
     private readonly io: FileIo,
   ) {
     this.description = `software register ${path} (${alg.name}, MR index ${mrIndex}; NO hardware root of trust)`;
+    this.extendManyNow = io.memoryBacked ? (digests) => this.#extendNow(digests) : undefined;
   }
 
   /** Opens (creating when absent) the register file at `path`. */
@@ -74,7 +77,18 @@ export class SoftwareRegister implements Register {
   }
 
   async extendMany(eventDigests: readonly Buffer[]): Promise<void> {
-    let v = await this.read();
+    await this.#write(this.#extended(await this.read(), eventDigests));
+  }
+
+  #extendNow(eventDigests: readonly Buffer[]): void {
+    // open() loads or writes the value, so it is known here.
+    const v = this.#extended(this.#value as Buffer, eventDigests);
+    writeAllNow(this.fh.fd, this.#image(v), 0);
+    this.#value = v;
+  }
+
+  #extended(from: Buffer, eventDigests: readonly Buffer[]): Buffer {
+    let v = from;
     for (const d of eventDigests) {
       if (d.length !== this.alg.size)
         throw new MeasureError(
@@ -83,7 +97,7 @@ export class SoftwareRegister implements Register {
         );
       v = extendValue(this.alg, v, d);
     }
-    await this.#write(v);
+    return v;
   }
 
   async close(): Promise<void> {
@@ -116,14 +130,20 @@ export class SoftwareRegister implements Register {
   }
 
   async #write(value: Buffer): Promise<void> {
-    const head = Buffer.alloc(MAGIC.length + 4);
-    MAGIC.copy(head);
-    head.writeUInt16LE(this.alg.tpmId, MAGIC.length);
-    head.writeUInt16LE(this.mrIndex, MAGIC.length + 2);
-    const body = Buffer.concat([head, value]);
-    const all = Buffer.concat([body, hash('sha256', body, 'buffer')]);
-    await this.io.writeAll(this.fh, all, 0);
+    await this.io.writeAll(this.fh, this.#image(value), 0);
     await this.io.datasync(this.fh);
     this.#value = Buffer.from(value);
+  }
+
+  // The whole file for `value`, built in one buffer.
+  #image(value: Buffer): Buffer {
+    const end = MAGIC.length + 4 + value.length;
+    const out = Buffer.allocUnsafe(end + CHECKSUM);
+    MAGIC.copy(out);
+    out.writeUInt16LE(this.alg.tpmId, MAGIC.length);
+    out.writeUInt16LE(this.mrIndex, MAGIC.length + 2);
+    value.copy(out, MAGIC.length + 4);
+    hash('sha256', out.subarray(0, end), 'buffer').copy(out, end);
+    return out;
   }
 }

@@ -26,6 +26,17 @@ export const REPLACE_MEMO_SIZE = 4096;
 const replaceMemo = new Map<string, Map<string, Map<string, string>>>();
 let replaceMemoCount = 0;
 
+/** Longest `split` subject whose result is remembered across evaluations. */
+export const SPLIT_MEMO_MAX_CHARS = 1024;
+/**
+ * Results `split` remembers across evaluations; past this it forgets them all. Kata's rules
+ * split the same environment variables and policy values on every exec, up to ten times each.
+ */
+export const SPLIT_MEMO_SIZE = 4096;
+
+const splitMemo = new Map<string, Map<string, readonly string[]>>();
+let splitMemoCount = 0;
+
 /**
  * `replace` with its results remembered: Kata's rules rebuild the same patterns from policy
  * data on every request (`replace(p_regex, "$(ipv4_a)", …)` four times over, then
@@ -157,8 +168,22 @@ function indexOfN(args: readonly Value[]): Value {
 function split(args: readonly Value[]): Value {
   const s = strOp('split', args, 1);
   const d = strOp('split', args, 2);
-  if (d === '') return [...s];
-  return s.split(d);
+  if (s.length > SPLIT_MEMO_MAX_CHARS) return d === '' ? [...s] : s.split(d);
+  let byDelimiter = splitMemo.get(s);
+  const hit = byDelimiter?.get(d);
+  if (hit !== undefined) return hit;
+  // Frozen: the array is handed to every later evaluation that splits the same string, and
+  // values are never modified, so a write would be a bug that must not go unnoticed.
+  const out = Object.freeze(d === '' ? [...s] : s.split(d));
+  if (splitMemoCount >= SPLIT_MEMO_SIZE) {
+    splitMemo.clear();
+    splitMemoCount = 0;
+    byDelimiter = undefined;
+  }
+  if (byDelimiter === undefined) splitMemo.set(s, (byDelimiter = new Map()));
+  byDelimiter.set(d, out);
+  splitMemoCount++;
+  return out;
 }
 
 function count(args: readonly Value[]): Value {

@@ -289,10 +289,15 @@ export function evalFunction(
   const key = !useMemo ? '' : args.length === 1 ? identityKey(args[0]!) : args.map(identityKey).join(SEP);
   const hit = memo?.get(key);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;
-  if (ev.active.has(node)) {
-    throw new PolicyError('rego_recursion_error', `function data.${node.path.join('.')} is recursive`, loc);
+  // The compiler rejects recursion (compile-recursion.ts); only a `with f as g` mock can bring
+  // it back at run time, so the guard is kept only while mocks are in force.
+  const guarded = ev.mocks !== null;
+  if (guarded) {
+    if (ev.active.has(node)) {
+      throw new PolicyError('rego_recursion_error', `function data.${node.path.join('.')} is recursive`, loc);
+    }
+    ev.active.add(node);
   }
-  ev.active.add(node);
   ev.enter(loc);
   let result: Value | undefined;
   try {
@@ -340,7 +345,7 @@ export function evalFunction(
       }
     }
   } finally {
-    ev.active.delete(node);
+    if (guarded) ev.active.delete(node);
     ev.depth--;
   }
   if (useMemo) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SPLIT_MEMO_MAX_CHARS, SPLIT_MEMO_SIZE } from '../builtins/strings.js';
 import { Engine, PolicyError } from '../index.js';
 import { runCases, type Want } from './builtin-cases.js';
 
@@ -285,3 +286,25 @@ test('output-heavy string builtins stay within bounds', () => {
 });
 
 runCases(CASES);
+
+test('split remembers results across evaluations and still answers as String.split does, past its bounds too', () => {
+  const engine = new Engine();
+  const splitOf = (s: string, d: string): unknown => {
+    engine.setInputJs({ s, d });
+    return engine.evalQuery('x := split(input.s, input.d)').rows[0]?.bindings.get('x');
+  };
+  const long = `${'a=b;'.repeat(SPLIT_MEMO_MAX_CHARS)}`;
+  // More distinct subjects than the memo holds, each split twice; the second answer is the first.
+  for (let i = 0; i < SPLIT_MEMO_SIZE + 10; i += 97) {
+    const s = `K${i}=v=${i}`;
+    const first = splitOf(s, '=');
+    assert.deepEqual(first, s.split('='));
+    assert.equal(splitOf(s, '='), first, 'the remembered array is returned');
+    assert.ok(Object.isFrozen(first), 'a shared result cannot be written');
+    assert.deepEqual(splitOf(s, ''), [...s]);
+  }
+  for (let i = 0; i < SPLIT_MEMO_SIZE + 1; i++) splitOf(`fill${i}`, '=');
+  assert.deepEqual(splitOf('PATH=/bin', '='), ['PATH', '/bin']);
+  assert.equal((splitOf(long, ';') as unknown[]).length, SPLIT_MEMO_MAX_CHARS + 1);
+  assert.notEqual(splitOf(long, ';'), splitOf(long, ';'), 'subjects past the bound are not remembered');
+});

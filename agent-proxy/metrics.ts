@@ -27,7 +27,9 @@ export type Outcome = 'allowed' | 'denied' | 'error' | 'health';
  * latency and log-append latency histograms. Rendered in the text exposition format (version 0.0.4).
  */
 export class ProxyMetrics {
-  private readonly requests = new Map<string, number>();
+  // By method, then outcome: the method string comes off the wire once per request and a key
+  // built from it would be a new string to hash on every count.
+  private readonly requests = new Map<string, Map<Outcome, number>>();
   // Per method: an ExecProcess under Kata's rules costs a hundred times a ReadStdout, so one
   // histogram for all would say little about either.
   private readonly decision = new Map<string, Histogram>();
@@ -36,8 +38,9 @@ export class ProxyMetrics {
 
   /** Counts one request of `method` that ended with `outcome`. */
   count(method: string, outcome: Outcome): void {
-    const key = `${method}\u0000${outcome}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let byOutcome = this.requests.get(method);
+    if (byOutcome === undefined) this.requests.set(method, (byOutcome = new Map()));
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
   }
 
   /** Records how long decoding and deciding one request of `method` took. */
@@ -57,7 +60,7 @@ export class ProxyMetrics {
 
   /** Requests of `method` with `outcome` so far (for tests and logs). */
   countOf(method: string, outcome: Outcome): number {
-    return this.requests.get(`${method}\u0000${outcome}`) ?? 0;
+    return this.requests.get(method)?.get(outcome) ?? 0;
   }
 
   /** The Prometheus text exposition of every metric. */
@@ -67,8 +70,11 @@ export class ProxyMetrics {
       '# TYPE ward_proxy_requests_total counter',
     ];
     const denials: string[] = [];
-    for (const [key, n] of [...this.requests].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const [method, outcome] = key.split('\u0000') as [string, string];
+    const counts: [string, Outcome, number][] = [];
+    for (const [method, byOutcome] of this.requests)
+      for (const [outcome, n] of byOutcome) counts.push([method, outcome, n]);
+    counts.sort(([m1, o1], [m2, o2]) => (m1 !== m2 ? (m1 < m2 ? -1 : 1) : o1 < o2 ? -1 : 1));
+    for (const [method, outcome, n] of counts) {
       out.push(`ward_proxy_requests_total{method="${escapeLabel(method)}",outcome="${outcome}"} ${n}`);
       if (outcome === 'denied')
         denials.push(`ward_proxy_denials_total{method="${escapeLabel(method)}"} ${n}`);

@@ -36,20 +36,25 @@ function step(
     return v === undefined ? false : ev.walk(v, path, i, f, k);
   }
   const seg = path[i]!;
-  const go = (key: Value): boolean => {
-    if (typeof key !== 'string') {
-      // Base documents are JSON: OPA finds `data[2]` under the key "2".
-      let b = base instanceof ObjectV ? base.get(key) : undefined;
-      if (b === undefined && typeof key === 'bigint' && base instanceof ObjectV)
-        b = base.getStr(key.toString());
-      return b === undefined ? false : ev.walk(b, path, i + 1, f, k);
-    }
-    const child = node.children.get(key);
-    const b = base instanceof ObjectV ? base.getStr(key) : undefined;
-    if (child === undefined && b === undefined && at === null) return false;
-    return step(ev, child, b, path, i + 1, f, k, at === null ? null : [...at, key]);
-  };
-  if (seg.t === 'val') return go(seg.v);
+  if (seg.t === 'val') return stepInto(ev, node, base, path, i, f, k, at, seg.v);
+  return stepOver(ev, node, base, path, i, f, k, at, seg);
+}
+
+// A path segment that is not a constant: step's cases that need closures, kept out of step
+// (every `data.x.y` reference passes through it; a closure over its parameters would cost a
+// context object on each call).
+function stepOver(
+  ev: Evaluator,
+  node: RuleNode,
+  base: Value | undefined,
+  path: readonly Term[],
+  i: number,
+  f: Frame,
+  k: VCont,
+  at: string[] | null,
+  seg: Term,
+): boolean {
+  const go = (key: Value): boolean => stepInto(ev, node, base, path, i, f, k, at, key);
   if (seg.t === 'var' && seg.slot >= 0 && f[seg.slot] === undefined) {
     const keys = new Set<string>(node.children.keys());
     const others: Value[] = [];
@@ -70,6 +75,31 @@ function step(
     return v === undefined ? false : ev.walk(v, path, i, f, k);
   }
   return ev.evalTerm(seg, f, go);
+}
+
+/** Steps from `node` (and `base`) into the child named `key`. */
+function stepInto(
+  ev: Evaluator,
+  node: RuleNode,
+  base: Value | undefined,
+  path: readonly Term[],
+  i: number,
+  f: Frame,
+  k: VCont,
+  at: string[] | null,
+  key: Value,
+): boolean {
+  if (typeof key !== 'string') {
+    // Base documents are JSON: OPA finds `data[2]` under the key "2".
+    let b = base instanceof ObjectV ? base.get(key) : undefined;
+    if (b === undefined && typeof key === 'bigint' && base instanceof ObjectV)
+      b = base.getStr(key.toString());
+    return b === undefined ? false : ev.walk(b, path, i + 1, f, k);
+  }
+  const child = node.children.get(key);
+  const b = base instanceof ObjectV ? base.getStr(key) : undefined;
+  if (child === undefined && b === undefined && at === null) return false;
+  return step(ev, child, b, path, i + 1, f, k, at === null ? null : [...at, key]);
 }
 
 /**
@@ -220,33 +250,33 @@ function insertAt(o: ObjectV, keys: readonly Value[], v: Value, r: Rule, multi: 
   o.set(key, child);
 }
 
-/** Values a rule (with its else chain) produces, stopping early when the value is constant. */
-function ruleValues(ev: Evaluator, r: Rule, f: Frame, out: Value[], onValue: (v: Value) => void): void {
-  for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
-    let found = false;
-    // A constant value cannot conflict with itself: stop at the body's first solution, as
-    // regorus does for rules (it enumerates every solution of functions, see evalFunction).
-    const constant = cur.value.t === 'val';
-    const rule = cur;
-    ev.evalBody(rule.body, 0, f, () =>
-      ev.evalTerm(rule.value, f, (v) => {
-        found = true;
-        onValue(v);
-        return constant;
-      }),
-    );
-    if (found) return;
-  }
-  void out;
-}
-
+/**
+ * The value of a complete rule node: every definition (with its else chain) is tried, each
+ * stopping at its first solution when its value is constant (as regorus does for rules; it
+ * enumerates every solution of functions, see evalFunction), and all must agree. Else the default.
+ */
 function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
   let result: Value | undefined;
+  // One pair of continuations per node, as in evalFunction.
+  let rule: Rule | undefined;
+  let f: Frame = [];
+  let found = false;
+  const take = (v: Value): boolean => {
+    const r = rule!;
+    found = true;
+    result = onlyValue(result, v, 'complete rules must not produce multiple outputs', r.loc);
+    // A constant value cannot conflict with itself.
+    return r.value.t === 'val';
+  };
+  const solved = (): boolean => ev.evalTerm(rule!.value, f, take);
   for (const r of node.complete) {
-    const f: Frame = new Array(r.slots);
-    ruleValues(ev, r, f, [], (v) => {
-      result = onlyValue(result, v, 'complete rules must not produce multiple outputs', r.loc);
-    });
+    f = new Array(r.slots);
+    for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
+      rule = cur;
+      found = false;
+      ev.evalBody(cur.body, 0, f, solved);
+      if (found) break;
+    }
   }
   if (result === undefined && node.defaults.length > 0) {
     const d = node.defaults[0]!;
@@ -300,38 +330,35 @@ export function evalFunction(
   }
   ev.enter(loc);
   let result: Value | undefined;
+  // One pair of continuations per call, reading the rule being tried and its frame from these
+  // variables: a pair made per rule (allow_var has eight) would cost a context object each.
+  let rule: Rule | undefined;
+  let f: Frame = [];
+  let found = false;
+  const take = (v: Value): boolean => {
+    const r = rule!;
+    found = true;
+    result = onlyValue(result, v, 'functions must not produce multiple outputs for same inputs', r.loc);
+    return r.value.t === 'val' && ev.fastFunctions;
+  };
+  const solved = (): boolean => {
+    const value = rule!.value;
+    return value.t === 'val' ? take(value.v) : ev.evalTerm(value, f, take);
+  };
   try {
-    const onValue = (rule: Rule, v: Value): void => {
-      result = onlyValue(result, v, 'functions must not produce multiple outputs for same inputs', rule.loc);
-    };
     for (const r of node.funcs) {
       if (r.isDefault) continue;
-      const f: Frame = new Array(r.slots);
+      f = new Array(r.slots);
       const params = r.args!;
       // Distinct variable parameters (the usual case) are stored straight into their slots; they
       // stay bound for the else chain, whose bodies unbind only what they bind themselves.
       const slots = paramSlots(r);
       if (slots !== null) for (let j = 0; j < slots.length; j++) f[slots[j]!] = args[j]!;
       for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
-        let found = false;
-        const rule = cur;
-        const constant = rule.value.t === 'val' && ev.fastFunctions;
-        const value = rule.value;
-        const solved =
-          value.t === 'val'
-            ? (): boolean => {
-                found = true;
-                onValue(rule, value.v);
-                return constant;
-              }
-            : (): boolean =>
-                ev.evalTerm(value, f, (v) => {
-                  found = true;
-                  onValue(rule, v);
-                  return constant;
-                });
-        if (slots !== null) ev.evalBody(rule.body, 0, f, solved);
-        else unifyParams(ev, params, args, 0, f, () => ev.evalBody(rule.body, 0, f, solved));
+        rule = cur;
+        found = false;
+        if (slots !== null) ev.evalBody(cur.body, 0, f, solved);
+        else unifyParams(ev, params, args, 0, f, () => ev.evalBody(rule!.body, 0, f, solved));
         if (found) break;
       }
     }

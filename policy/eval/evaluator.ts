@@ -178,11 +178,17 @@ export class Evaluator implements WithState {
         if (r >= 0) stack.push(r);
       }
       if (i === body.length) return k();
-      const at = i;
-      return this.evalExpr(body[at]!, f, () => this.evalBody(body, at + 1, f, k));
+      return this.evalGeneral(body, i, f, k);
     } finally {
       while (stack.length > base) f[stack.pop()!] = undefined;
     }
+  }
+
+  // The general path's continuation lives here, not in evalBody: a function that creates a
+  // closure over its parameters gets a context object on every call, whichever path it takes,
+  // and evalBody mostly returns through its plans. (The same split recurs below.)
+  private evalGeneral(body: Body, at: number, f: Frame, k: Cont): boolean {
+    return this.evalExpr(body[at]!, f, () => this.evalBody(body, at + 1, f, k));
   }
 
   /** Evaluates one expression (with its `with` modifiers and negation). */
@@ -227,34 +233,42 @@ export class Evaluator implements WithState {
         return this.evalTermExpr(e.term, f, k);
       case 'unify':
         return this.unifyTT(e.a, e.b, f, k);
-      case 'somein': {
-        const each = (key: Value, val: Value): boolean =>
-          e.key === null
-            ? this.unify(e.val, val, f, k)
-            : this.unify(e.key, key, f, () => this.unify(e.val, val, f, k));
-        // A collection with one value (`some x in input.xs`, `some p in policy_data.list`) is
-        // iterated at once; others are evaluated first.
-        const c = this.simpleValue(e.coll, f);
-        if (c !== undefined) return this.members(c, each);
-        return this.evalTerm(e.coll, f, (v) => this.members(v, each));
-      }
+      case 'somein':
+        return this.evalSomeIn(e, f, k);
       case 'every':
-        return this.evalTerm(e.coll, f, (c) => {
-          if (!(Array.isArray(c) || c instanceof ObjectV || c instanceof SetV)) return false;
-          const ok = !this.members(c, (key, val) => {
-            const found =
-              e.key === null
-                ? this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true))
-                : this.unify(e.key, key, f, () =>
-                    this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true)),
-                  );
-            return !found;
-          });
-          return ok ? k() : false;
-        });
+        return this.evalEvery(e, f, k);
       default:
         return k();
     }
+  }
+
+  // `some … in …` and `every`: evalPlain's cases that need closures (see evalGeneral).
+  private evalSomeIn(e: Extract<Expr, { k: 'somein' }>, f: Frame, k: Cont): boolean {
+    const each = (key: Value, val: Value): boolean =>
+      e.key === null
+        ? this.unify(e.val, val, f, k)
+        : this.unify(e.key, key, f, () => this.unify(e.val, val, f, k));
+    // A collection with one value (`some x in input.xs`, `some p in policy_data.list`) is
+    // iterated at once; others are evaluated first.
+    const c = this.simpleValue(e.coll, f);
+    if (c !== undefined) return this.members(c, each);
+    return this.evalTerm(e.coll, f, (v) => this.members(v, each));
+  }
+
+  private evalEvery(e: Extract<Expr, { k: 'every' }>, f: Frame, k: Cont): boolean {
+    return this.evalTerm(e.coll, f, (c) => {
+      if (!(Array.isArray(c) || c instanceof ObjectV || c instanceof SetV)) return false;
+      const ok = !this.members(c, (key, val) => {
+        const found =
+          e.key === null
+            ? this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true))
+            : this.unify(e.key, key, f, () =>
+                this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true)),
+              );
+        return !found;
+      });
+      return ok ? k() : false;
+    });
   }
 
   private evalTermExpr(t: Term, f: Frame, k: Cont): boolean {
@@ -299,7 +313,7 @@ export class Evaluator implements WithState {
   unify(t: Term, v: Value, f: Frame, k: Cont): boolean {
     switch (t.t) {
       case 'var': {
-        if (t.slot < 0) return this.evalTerm(t, f, (x) => equal(x, v) && k());
+        if (t.slot < 0) return this.unifyEvaluated(t, v, f, k);
         const cur = f[t.slot];
         if (cur !== undefined) return equal(cur, v) ? k() : false;
         return this.bind(f, t.slot, v, k);
@@ -314,8 +328,12 @@ export class Evaluator implements WithState {
         return this.unifyObj(t.items, v, 0, f, k);
       }
       default:
-        return this.evalTerm(t, f, (x) => (equal(x, v) ? k() : false));
+        return this.unifyEvaluated(t, v, f, k);
     }
+  }
+
+  private unifyEvaluated(t: Term, v: Value, f: Frame, k: Cont): boolean {
+    return this.evalTerm(t, f, (x) => (equal(x, v) ? k() : false));
   }
 
   private unifyItems(items: readonly Term[], vs: readonly Value[], i: number, f: Frame, k: Cont): boolean {
@@ -387,6 +405,20 @@ export class Evaluator implements WithState {
         if (i === t.items.length) return k(out);
         return this.evalItems(t.items, i, out, f, k);
       }
+      case 'call':
+        return evalCall(this, t, t.args, f, k);
+      default:
+        return this.evalBuilt(t, f, k);
+    }
+  }
+
+  // Sets, objects and comprehensions: the evalTerm cases that need closures (see evalGeneral).
+  private evalBuilt(
+    t: Extract<Term, { t: 'set' | 'obj' | 'acomp' | 'scomp' | 'ocomp' }>,
+    f: Frame,
+    k: VCont,
+  ): boolean {
+    switch (t.t) {
       case 'set': {
         const c = constantOf(t);
         if (c !== undefined) return k(c);
@@ -403,8 +435,6 @@ export class Evaluator implements WithState {
           return k(o);
         });
       }
-      case 'call':
-        return evalCall(this, t, t.args, f, k);
       case 'acomp': {
         const out: Value[] = [];
         this.evalBody(t.body, 0, f, () =>
@@ -512,7 +542,11 @@ export class Evaluator implements WithState {
       if (h.slot === INPUT_SLOT)
         return this.input === undefined ? false : this.walk(this.input, t.path, 0, f, k);
     }
-    return this.evalTerm(h, f, (v) => this.walk(v, t.path, 0, f, k));
+    return this.walkFrom(h, t.path, f, k);
+  }
+
+  private walkFrom(h: Term, path: readonly Term[], f: Frame, k: VCont): boolean {
+    return this.evalTerm(h, f, (v) => this.walk(v, path, 0, f, k));
   }
 
   /** Follows ref path segments from a value, iterating over unbound segments. */
@@ -552,6 +586,12 @@ export class Evaluator implements WithState {
         f[slot] = undefined;
       }
     }
+    return this.walkGeneral(v, seg, path, i, f, k);
+  }
+
+  // A segment that is neither a constant nor a plain unbound variable (walk's closures, kept out
+  // of walk itself: see evalGeneral).
+  private walkGeneral(v: Value, seg: Term, path: readonly Term[], i: number, f: Frame, k: VCont): boolean {
     if (this.hasUnbound(seg, f)) {
       return this.members(v, (key, val) => this.unify(seg, key, f, () => this.walk(val, path, i + 1, f, k)));
     }

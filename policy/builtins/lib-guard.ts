@@ -41,7 +41,12 @@ export function guarded<T>(name: string, ctx: BuiltinContext | null, f: () => T)
   return out!.v;
 }
 
-/** Runs a regex operation, guarded when the pattern or subject make backtracking dangerous. */
+/** True when the pattern or subject make backtracking dangerous: the match must run guarded. */
+export function needsGuard(r: Re2, subject: string): boolean {
+  return r.risky || (r.poly && subject.length > LONG_SUBJECT);
+}
+
+/** Runs a regex operation, guarded when {@link needsGuard} says so. */
 export function runRegex<T>(
   name: string,
   r: Re2,
@@ -49,6 +54,6 @@ export function runRegex<T>(
   ctx: BuiltinContext | null,
   f: () => T,
 ): T {
-  if (r.risky || (r.poly && subject.length > LONG_SUBJECT)) return guarded(name, ctx, f);
+  if (needsGuard(r, subject)) return guarded(name, ctx, f);
   return f();
 }

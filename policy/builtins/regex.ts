@@ -1,7 +1,7 @@
 import type { Value } from '../value/index.js';
 import { builtinErr } from './args.js';
 import { GlobxError, globsIntersect } from './lib-globx.js';
-import { runRegex } from './lib-guard.js';
+import { needsGuard, runRegex } from './lib-guard.js';
 import { intOp, strOp } from './lib-operand.js';
 import { compileRe2, type Re2, Re2Error } from './lib-re2.js';
 import type { BuiltinContext, BuiltinRegistry } from './registry.js';
@@ -35,6 +35,13 @@ export function getRegexp(name: string, pattern: string, ctx: BuiltinContext | n
   ctx?.cache.set(key, r);
   if (r instanceof Re2Error) throw builtinErr(name, r.message);
   return r;
+}
+
+function testGuarded(name: string, r: Re2, s: string, ctx: BuiltinContext): boolean {
+  return runRegex(name, r, s, ctx, () => {
+    r.re.lastIndex = 0;
+    return r.re.test(s);
+  });
 }
 
 /** Go's allMatches: every match (at most `n` when n >= 0), skipping empty matches that abut a previous match. */
@@ -193,13 +200,14 @@ export function registerRegex(r: BuiltinRegistry): void {
       }
     },
   });
+  // The unguarded test is made here, without a closure: Kata's rules match every environment
+  // variable against a dozen patterns per exec.
   const match = (name: string) => (args: readonly Value[], ctx: BuiltinContext) => {
     const r = getRegexp(name, strOp(name, args, 1), ctx);
     const s = strOp(name, args, 2);
-    return runRegex(name, r, s, ctx, () => {
-      r.re.lastIndex = 0;
-      return r.re.test(s);
-    });
+    if (needsGuard(r, s)) return testGuarded(name, r, s, ctx);
+    r.re.lastIndex = 0;
+    return r.re.test(s);
   };
   r.register({ name: 'regex.match', arity: 2, impl: match('regex.match') });
   r.register({ name: 're_match', arity: 2, impl: match('re_match') });

@@ -24,6 +24,14 @@ interface BuiltinPlan {
   readonly name: string;
   readonly args: readonly Operand[];
   readonly loc: Loc;
+  /**
+   * The operand values of the call being made, reused by every run of this expression rather
+   * than an array per call. A run cannot overlap another of the same expression: operands are
+   * read before the builtin runs, a builtin never evaluates Rego, and only recursion (which the
+   * compiler rejects; mocks turn plans off) could re-enter the expression while its operands are
+   * read. Cleared after each call, so that a request's values do not outlive its evaluation.
+   */
+  readonly operands: Value[];
 }
 
 /** A call of a user function: it has at most one value, so it needs no continuation either. */
@@ -140,8 +148,26 @@ function runFunction(ev: Evaluator, c: FunctionPlan, f: Frame): Value | undefine
 }
 
 function runBuiltin(ev: Evaluator, c: BuiltinPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
-  const vs = readOperands(ev, c.args, f);
-  return vs === undefined ? NOT_SIMPLE : invokeBuiltin(ev, c.def, c.name, vs, c.loc);
+  const vs = c.operands;
+  const args = c.args;
+  const n = args.length;
+  for (let j = 0; j < n; j++) {
+    const v = args[j]!(ev, f);
+    if (v === undefined) {
+      clear(vs, j);
+      return NOT_SIMPLE;
+    }
+    vs[j] = v;
+  }
+  // invokeBuiltin turns a builtin's failure into its result or a PolicyError that ends the whole
+  // evaluation; values left behind by the latter are overwritten by the expression's next run.
+  const r = invokeBuiltin(ev, c.def, c.name, vs, c.loc);
+  clear(vs, n);
+  return r;
+}
+
+function clear(vs: Value[], n: number): void {
+  for (let j = 0; j < n; j++) vs[j] = null;
 }
 
 /** Every operand's value, or undefined as soon as one needs the general path. */
@@ -200,7 +226,8 @@ function builtinPlan(ev: Evaluator, t: Extract<Term, { t: 'call' }>): BuiltinPla
   )
     return null;
   if (def.arity >= 0 && t.args.length !== def.arity) return null;
-  return { def, name: info.name, args: t.args.map((a) => operand(ev, a)), loc: t.loc };
+  const args = t.args.map((a) => operand(ev, a));
+  return { def, name: info.name, args, loc: t.loc, operands: new Array<Value>(args.length).fill(null) };
 }
 
 /**

@@ -50,6 +50,12 @@ export type Plan =
   | { readonly k: 'assign-call'; readonly slot: number; readonly call: BuiltinPlan }
   | { readonly k: 'fcall'; readonly call: FunctionPlan }
   | { readonly k: 'assign-fcall'; readonly slot: number; readonly call: FunctionPlan }
+  /**
+   * `some x in coll` with a collection that is a simple read: each member is bound to the slot
+   * in turn and the rest of the body evaluated (Evaluator.evalBody), as the general path does
+   * but without its continuations. Not single-valued, so runPlan declines it.
+   */
+  | { readonly k: 'somein'; readonly slot: number; readonly coll: Operand }
   /** A constant run starts here (see runs.ts); `fallback` is the first expression's own plan. */
   | { readonly k: 'run'; readonly run: ConstantRun; readonly fallback: Plan | null };
 
@@ -91,7 +97,8 @@ export function bodyPlans(ev: Evaluator, body: readonly Expr[]): readonly (Plan 
 export function runPlan(ev: Evaluator, p: Plan, f: Frame): number {
   switch (p.k) {
     case 'run':
-      // Runs have several solutions: the body loop takes them (Evaluator.evalBody).
+    case 'somein':
+      // Runs and iterations have several solutions: the body loop takes them (Evaluator.evalBody).
       return NOT_DIRECT;
     case 'cond': {
       // A condition such as `input.allowed` or `ret.allowed`: defined and not false.
@@ -183,6 +190,11 @@ function readOperands(ev: Evaluator, args: readonly Operand[], f: Frame): Value[
 }
 
 function planOf(ev: Evaluator, e: Expr): Plan | null {
+  if (e.k === 'somein') {
+    const v = e.val;
+    if (e.key !== null || e.with.length > 0 || v.t !== 'var' || v.slot < 0) return null;
+    return { k: 'somein', slot: v.slot, coll: operand(ev, e.coll) };
+  }
   if (e.k === 'term') {
     if (e.neg || e.with.length > 0) return null;
     const t = e.term;

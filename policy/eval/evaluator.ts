@@ -172,6 +172,14 @@ export class Evaluator implements WithState {
             continue;
           } else return eachSolution(this, p.run.slots, sols, body, p.run.end, f, k);
         }
+        if (p.k === 'somein') {
+          const c = p.coll(this, f);
+          // A bound variable makes it a membership test, and a collection that needs evaluation
+          // work the general path's business.
+          if (c === undefined || f[p.slot] !== undefined) break;
+          this.tick();
+          return this.eachMember(c, p.slot, body, i + 1, f, k);
+        }
         const r = runPlan(this, p, f);
         if (r === NOT_DIRECT) break;
         if (r === DIRECT_FAIL) return false;
@@ -181,6 +189,31 @@ export class Evaluator implements WithState {
       return this.evalGeneral(body, i, f, k);
     } finally {
       while (stack.length > base) f[stack.pop()!] = undefined;
+    }
+  }
+
+  // `some x in c` from a plan: x takes each member of c in turn (the order of members()).
+  private eachMember(c: Value, slot: number, body: Body, next: number, f: Frame, k: Cont): boolean {
+    try {
+      if (Array.isArray(c)) {
+        for (let j = 0; j < c.length; j++) {
+          f[slot] = c[j]!;
+          if (this.evalBody(body, next, f, k)) return true;
+        }
+      } else if (c instanceof ObjectV) {
+        for (const [, v] of c.entries()) {
+          f[slot] = v;
+          if (this.evalBody(body, next, f, k)) return true;
+        }
+      } else if (c instanceof SetV) {
+        for (const v of c.values()) {
+          f[slot] = v;
+          if (this.evalBody(body, next, f, k)) return true;
+        }
+      }
+      return false;
+    } finally {
+      f[slot] = undefined;
     }
   }
 

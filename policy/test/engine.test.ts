@@ -86,6 +86,33 @@ const CASES: readonly {
     want: '[2,3]',
   },
   {
+    // `some x in c` with c a simple read iterates without continuations: every kind of
+    // collection, a name used before (`some` declares a new variable), a pattern, a scalar, a
+    // collection that needs evaluation, early exit, nesting and backtracking must all match the
+    // general path.
+    name: 'some x in: arrays, objects, sets, bound variables, scalars and computed collections',
+    src: [
+      'package t',
+      'import rego.v1',
+      'xs := [3, 1, 2]',
+      'o := {"b": 20, "a": 10}',
+      's := {"q", "p"}',
+      'arr := [x | some x in xs; x > 1]',
+      'obj := [v | some v in o]',
+      'set := [m | some m in s]',
+      'shadow := [x | x := 2; some x in xs]',
+      'pattern := [a | some [a, _] in [[1, 2], [3, 4]]]',
+      'scalar := [x | some x in input.n]',
+      'computed := [x | some x in array.concat(xs, [4]); x > 2]',
+      'nested := [[a, b] | some a in xs; some b in s; a < 2]',
+      'first if { some x in input.l; x == "b" }',
+      'r := [arr, obj, set, shadow, pattern, scalar, computed, nested, first]',
+    ].join('\n'),
+    input: '{"n": 5, "l": ["a", "b", "c"]}',
+    query: 'data.t.r',
+    want: '[[3,2],[10,20],["p","q"],[3,1,2],[1,3],[],[3,4],[[1,"p"],[1,"q"]],true]',
+  },
+  {
     name: 'partial object',
     src: 'package t\np[k] := v if { some k, v in {"a": 1, "b": 2} }',
     query: 'data.t.p',

@@ -25,7 +25,16 @@ export type Admission =
       /** The accepted policy's text (now in force). */
       readonly policyText: string;
     }
-  | { readonly kind: 'deny'; readonly event: RequestEventInput; readonly error: ProxyError };
+  | {
+      readonly kind: 'deny';
+      readonly event: RequestEventInput;
+      readonly error: ProxyError;
+      /**
+       * A SetPolicy the policy allowed whose text does not compile: it is in force all the same
+       * (nothing is allowed under it), so it is logged and kept like an accepted one.
+       */
+      readonly replaced?: { readonly digest: string; readonly text: string };
+    };
 
 const SET_POLICY = 'SetPolicyRequest';
 const COPY_FILE = 'CopyFileRequest';
@@ -76,11 +85,12 @@ export function admit(
     const error = new ProxyError('ERR_PROXY_POLICY', verdict.message || `${requestName}: policy failed`, {
       cause: verdict.error,
     });
-    return {
-      kind: 'deny',
-      error,
-      event: eventOf(method, requestName, input, 'deny', digest, decoded, error),
-    };
+    const event = eventOf(method, requestName, input, 'deny', digest, decoded, error);
+    if (isSetPolicy && decider.digest !== digest) {
+      const text = (decoded as { policy: string }).policy;
+      return { kind: 'deny', error, event, replaced: { digest: decider.digest, text } };
+    }
+    return { kind: 'deny', error, event };
   }
   if (!verdict.allowed) {
     const error = new ProxyError('ERR_PROXY_DENIED', verdict.message);

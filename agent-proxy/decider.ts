@@ -26,7 +26,11 @@ export interface PolicyDecider {
    * kata-agent would serialize (64-bit integers as bigint, exact).
    */
   decide(requestName: string, input: unknown): Verdict;
-  /** SetPolicyRequest: decided by the current policy; when allowed the new policy replaces it. */
+  /**
+   * SetPolicyRequest: decided by the current policy; when allowed the new policy replaces it and
+   * {@link digest} names it, even when it does not compile (then, as in the kata-agent, nothing
+   * is in force and every later request is denied; the verdict is a denial with the error).
+   */
   setPolicy(input: unknown, policyText: string): Verdict;
   /**
    * Rebuilds the policy state after a restart: applies, in order, the patches earlier decisions

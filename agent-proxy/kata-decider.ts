@@ -53,8 +53,11 @@ class KataDecider implements PolicyDecider {
         error: err as Error,
       };
     }
+    const before = this.policy.policy;
     const d = this.policy.setPolicy(input, policyText);
-    if (d.allowed) this.currentDigest = policyDigest(policyText);
+    // Allowed, the text replaces the policy even when it does not compile: the kata-agent is then
+    // left with an empty engine that denies everything, and the digest must name what is in force.
+    if (d.allowed || this.policy.policy !== before) this.currentDigest = policyDigest(policyText);
     return verdict(d);
   }
 

@@ -172,9 +172,15 @@ export class AgentProxy {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (a.kind !== 'set-policy') return durable;
+    const installed =
+      a.kind === 'set-policy'
+        ? { digest: a.newDigest, text: a.policyText }
+        : a.kind === 'deny'
+          ? a.replaced
+          : undefined;
+    if (installed === undefined) return durable;
     try {
-      this.opts.keepPolicy?.(a.policyText);
+      this.opts.keepPolicy?.(installed.text);
     } catch (err) {
       // The policy is in force already; the log will name a policy whose text a restart cannot
       // find, and that restart refuses to start (fail closed) rather than fall back.
@@ -183,7 +189,7 @@ export class AgentProxy {
     const policyEvent = this.opts.log.appendEvent(
       WARD_DOMAIN,
       OP_POLICY,
-      policyEventContent(a.newDigest, SET_POLICY_SOURCE),
+      policyEventContent(installed.digest, SET_POLICY_SOURCE),
     );
     return Promise.all([durable, policyEvent]).then(([request]) => request);
   }
@@ -192,6 +198,12 @@ export class AgentProxy {
     const denied = a.error.code === 'ERR_PROXY_DENIED';
     this.metrics.count(method, denied ? 'denied' : 'error');
     this.opts.logger?.warn({ method, seq: measured.sequence, reason: a.error.message }, 'request refused');
+    if (a.replaced !== undefined) {
+      this.opts.logger?.error(
+        { policy: a.replaced.digest, seq: measured.sequence },
+        'policy replaced by SetPolicy with a text that does not compile: every request is now refused',
+      );
+    }
     if (denied && READ_STREAM_METHODS.has(method)) return EMPTY;
     throw a.error;
   }

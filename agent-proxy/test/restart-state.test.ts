@@ -211,3 +211,46 @@ test('a policy installed by SetPolicy survives a restart, with its state; a kept
     (e: unknown) => e instanceof ProxyError && /not the log's policy/.test(e.message),
   );
 });
+
+test('an allowed SetPolicy whose text does not compile leaves nothing in force, names it in the log, and a restart refuses to start', async () => {
+  const broken = 'package agent_policy\n\ndefault ExecProcessRequest := \n';
+  await start(POLICY, 'set-policy-broken.log');
+  assert.equal(await create('c1', 's1'), true);
+  await assert.rejects(
+    client!.call(AGENT_SERVICE, 'SetPolicy', encode('grpc.SetPolicyRequest', { policy: broken } as never)),
+    (e: unknown) => e instanceof TtrpcError && e.grpcCode === StatusCode.INTERNAL,
+  );
+  // As in the kata-agent: the engine is empty, so what the old policy allowed is refused now.
+  const execs = (): number => agent.received().filter((r) => r.method === 'ExecProcess').length;
+  const before = execs();
+  await assert.rejects(
+    client!.call(
+      AGENT_SERVICE,
+      'ExecProcess',
+      encode('grpc.ExecProcessRequest', { container_id: 'c1', exec_id: 'e' } as never),
+    ),
+    (e: unknown) => e instanceof TtrpcError && e.grpcCode !== StatusCode.OK,
+  );
+  assert.equal(execs(), before, 'nothing reached the agent');
+
+  const log = join(tmp.dir, 'set-policy-broken.log');
+  const records = parseLog(readFileSync(log)).records;
+  const policies = records
+    .filter((r) => r.operation === 'policy')
+    .map((r) => JSON.parse(r.content) as { policy: string; source: string });
+  assert.equal(policies.at(-1)?.policy, policyDigest(broken));
+  assert.equal(policies.at(-1)?.source, SET_POLICY_SOURCE);
+  const lastExec = records.filter((r) => r.operation === 'ExecProcess').at(-1)!;
+  const content = JSON.parse(lastExec.content) as { decision: string; policy: string };
+  assert.deepEqual([content.decision, content.policy], ['deny', policyDigest(broken)]);
+  assert.equal(readFileSync(keptPolicyPath(log), 'utf8'), broken);
+
+  client?.close();
+  client = undefined;
+  await running?.close();
+  running = undefined;
+  await assert.rejects(
+    () => start(POLICY, 'set-policy-broken.log'),
+    (e: unknown) => e instanceof ProxyError && /SetPolicy policy does not load/.test(e.message),
+  );
+});

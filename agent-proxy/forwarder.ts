@@ -24,17 +24,23 @@ export class Forwarder {
    * returned promise first yields only when a connection is already open, so callers issue
    * forwards in order and await them afterwards.
    */
-  async call(
+  call(
     service: string,
     method: string,
     payload: Uint8Array,
     metadata: readonly KeyValue[],
     deadline: number | undefined,
   ): Promise<RawResponse> {
-    const client = this.client !== undefined && !this.client.closed ? this.client : await this.connect();
-    const options: { metadata: readonly KeyValue[]; timeoutMs?: number } = { metadata };
-    if (deadline !== undefined) options.timeoutMs = Math.max(1, deadline - Date.now());
-    return client.callRaw(service, method, payload, options);
+    // Not an async function: the answer is the client's own promise, not one wrapped around it.
+    const open = this.client;
+    if (open === undefined || open.closed) {
+      return this.connect().then((client) => send(client, service, method, payload, metadata, deadline));
+    }
+    try {
+      return send(open, service, method, payload, metadata, deadline);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   private connect(): Promise<Client> {
@@ -61,4 +67,17 @@ export class Forwarder {
     this.closed = true;
     this.client?.close();
   }
+}
+
+function send(
+  client: Client,
+  service: string,
+  method: string,
+  payload: Uint8Array,
+  metadata: readonly KeyValue[],
+  deadline: number | undefined,
+): Promise<RawResponse> {
+  const options: { metadata: readonly KeyValue[]; timeoutMs?: number } = { metadata };
+  if (deadline !== undefined) options.timeoutMs = Math.max(1, deadline - Date.now());
+  return client.callRaw(service, method, payload, options);
 }

@@ -92,15 +92,19 @@ export class AgentProxy {
     this.forwarder.close();
   }
 
-  private async handle(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array | RawResponse> {
+  // Agent requests go straight to agentRequest, which counts itself in flight and converts its
+  // errors: every async layer between the server and the answer is a few more trips through
+  // the microtask queue on every request.
+  private handle(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array | RawResponse> {
+    return ctx.service === AGENT_SERVICE ? this.agentRequest(payload, ctx) : this.otherRequest(payload, ctx);
+  }
+
+  private async otherRequest(payload: Uint8Array, ctx: CallContext): Promise<RawResponse> {
     this.inFlight++;
     try {
       if (ctx.service === HEALTH_SERVICE) return await this.health(payload, ctx);
-      if (ctx.service !== AGENT_SERVICE) {
-        this.metrics.count(`${ctx.service}/${ctx.method}`, 'error');
-        throw new ProxyError('ERR_PROXY_UNKNOWN_METHOD', `unknown service ${ctx.service}`);
-      }
-      return await this.agentRequest(payload, ctx);
+      this.metrics.count(`${ctx.service}/${ctx.method}`, 'error');
+      throw new ProxyError('ERR_PROXY_UNKNOWN_METHOD', `unknown service ${ctx.service}`);
     } catch (err) {
       throw toTtrpcError(err);
     } finally {
@@ -118,48 +122,55 @@ export class AgentProxy {
   }
 
   private async agentRequest(payload: Uint8Array, ctx: CallContext): Promise<Uint8Array | RawResponse> {
-    const started = performance.now();
-    // admit() and the appends below run in one synchronous turn: arrival order is decision
-    // order is log order, and the log commits (and resolves) in that order too.
-    const a = admit(this.opts.decider, this.opts.profile, ctx.method, payload);
-    const durable = this.append(a);
-    const decided = performance.now();
-    this.metrics.observeDecision(ctx.method, (decided - started) / 1000);
-    let measured: AppendResult;
+    this.inFlight++;
     try {
-      measured = await durable;
-    } catch (err) {
-      this.metrics.count(ctx.method, 'error');
-      this.opts.logger?.error({ method: ctx.method, err }, 'request not measured; refused');
-      throw new ProxyError(
-        'ERR_PROXY_MEASURE',
-        `${a.event.requestName}: not measured, so not forwarded: ${msg(err)}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    this.metrics.observeAppend(ctx.method, (performance.now() - decided) / 1000);
-    switch (a.kind) {
-      case 'deny':
-        return this.refuse(a, ctx.method, measured);
-      case 'set-policy':
-        this.metrics.count(ctx.method, 'allowed');
-        this.opts.logger?.info(
-          { policy: a.newDigest, seq: measured.sequence },
-          'policy replaced by SetPolicy',
+      const started = performance.now();
+      // admit() and the appends below run in one synchronous turn: arrival order is decision
+      // order is log order, and the log commits (and resolves) in that order too.
+      const a = admit(this.opts.decider, this.opts.profile, ctx.method, payload);
+      const durable = this.append(a);
+      const decided = performance.now();
+      this.metrics.observeDecision(ctx.method, (decided - started) / 1000);
+      let measured: AppendResult;
+      try {
+        measured = await durable;
+      } catch (err) {
+        this.metrics.count(ctx.method, 'error');
+        this.opts.logger?.error({ method: ctx.method, err }, 'request not measured; refused');
+        throw new ProxyError(
+          'ERR_PROXY_MEASURE',
+          `${a.event.requestName}: not measured, so not forwarded: ${msg(err)}`,
+          {
+            cause: err,
+          },
         );
-        return EMPTY;
-      case 'allow': {
-        this.metrics.count(ctx.method, 'allowed');
-        const response = await this.forward(payload, ctx);
-        // Only what the agent did (an OK answer) changes which containers have an identity.
-        if (response.ok && ctx.method === 'CreateContainer') {
-          this.recordIdentity(a.decoded, a.event.policyDigest, measured);
-        }
-        if (response.ok && ctx.method === 'RemoveContainer') this.forgetIdentity(a.decoded);
-        return response;
       }
+      this.metrics.observeAppend(ctx.method, (performance.now() - decided) / 1000);
+      switch (a.kind) {
+        case 'deny':
+          return this.refuse(a, ctx.method, measured);
+        case 'set-policy':
+          this.metrics.count(ctx.method, 'allowed');
+          this.opts.logger?.info(
+            { policy: a.newDigest, seq: measured.sequence },
+            'policy replaced by SetPolicy',
+          );
+          return EMPTY;
+        case 'allow': {
+          this.metrics.count(ctx.method, 'allowed');
+          const response = await this.forward(payload, ctx);
+          // Only what the agent did (an OK answer) changes which containers have an identity.
+          if (response.ok && ctx.method === 'CreateContainer') {
+            this.recordIdentity(a.decoded, a.event.policyDigest, measured);
+          }
+          if (response.ok && ctx.method === 'RemoveContainer') this.forgetIdentity(a.decoded);
+          return response;
+        }
+      }
+    } catch (err) {
+      throw toTtrpcError(err);
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -210,13 +221,13 @@ export class AgentProxy {
 
   // The agent's answer, error statuses included, is relayed as received; only failing to get
   // an answer at all (connection, deadline, malformed frame) is a forward error.
-  private async forward(payload: Uint8Array, ctx: CallContext): Promise<RawResponse> {
-    try {
-      return await this.forwarder.call(ctx.service, ctx.method, payload, ctx.metadata, ctx.deadline);
-    } catch (err) {
-      this.metrics.countForwardError();
-      throw err;
-    }
+  private forward(payload: Uint8Array, ctx: CallContext): Promise<RawResponse> {
+    return this.forwarder
+      .call(ctx.service, ctx.method, payload, ctx.metadata, ctx.deadline)
+      .catch((err: unknown) => {
+        this.metrics.countForwardError();
+        throw err;
+      });
   }
 
   private forgetIdentity(request: unknown): void {

@@ -262,3 +262,37 @@ test('every request is in the log, in order, with its decision, and the log repl
   assert.match(metrics, /ward_proxy_requests_total\{method="ExecProcess",outcome="denied"\} [1-9]/);
   assert.match(metrics, /ward_proxy_log_append_seconds_count\{method="[A-Za-z]+"\} [1-9]/);
 });
+
+test('an allowed request the agent cannot be reached for is measured, answered UNAVAILABLE and counted', async () => {
+  const dir = tempDir('ward-proxy-noagent-');
+  const log = join(dir.dir, 'measurement.log');
+  const alone = await startProxy(
+    mergeConfig({
+      listen: `unix://${join(dir.dir, 'proxy.sock')}`,
+      agent: `unix://${join(dir.dir, 'no-agent.sock')}`,
+      allowAll: true,
+      logPath: log,
+      register: `software:${join(dir.dir, 'register')}`,
+    }),
+  );
+  const c = await dialClient(`unix://${join(dir.dir, 'proxy.sock')}`);
+  try {
+    const bytes = encode('grpc.ExecProcessRequest', { container_id: 'c', exec_id: 'e' } as never);
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(
+        c.call(AGENT_SERVICE, 'ExecProcess', bytes, { timeoutMs: 10_000 }),
+        (e: unknown) =>
+          e instanceof TtrpcError &&
+          e.grpcCode === StatusCode.UNAVAILABLE &&
+          /cannot reach the agent/.test(e.message),
+      );
+    }
+    assert.match(alone.proxy.metrics.render(), /^ward_proxy_forward_errors_total 2$/m);
+    const execs = parseLog(readFileSync(log)).records.filter((r) => r.operation === 'ExecProcess');
+    assert.equal(execs.length, 2, 'each was measured before the forward was tried');
+  } finally {
+    c.close();
+    await alone.close();
+    dir.cleanup();
+  }
+});

@@ -11,14 +11,16 @@ export interface ConnectionHandler extends FrameSink {
 
 /**
  * One ttrpc byte stream: feeds received chunks to a {@link FrameReader} and batches writes.
- * All frames written in the same tick are corked and leave in one writev, which is what keeps
- * many concurrent calls cheap. Reading can be paused by streams whose consumers fall behind.
+ * Frames written in the same tick after the first are corked and leave in one writev, which is
+ * what keeps many concurrent calls cheap. Reading can be paused by streams whose consumers fall behind.
  */
 export class Connection implements ChunkSink {
   readonly socket: Duplex;
   private readonly handler: ConnectionHandler;
   private readonly reader: FrameReader;
   private corked = false;
+  /** A chunk was written in the current tick (see write). */
+  private wroteThisTick = false;
   private ending = false;
   private pauses = 0;
   private closedWith: TtrpcError | undefined;
@@ -56,13 +58,22 @@ export class Connection implements ChunkSink {
     return this.closedWith;
   }
 
-  /** Queues a chunk; chunks of one tick are sent together. Writes after end() or close are dropped. */
+  /**
+   * Sends a chunk. The first of a tick goes out at once; later ones of the same tick are corked
+   * and leave together in one writev when the tick ends. Writes after end() or close are dropped.
+   */
   write(chunk: Uint8Array): void {
     if (this.ending || this.closedWith !== undefined || this.socket.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
+    if (this.wroteThisTick) {
+      // A server connection mostly writes one answer per tick: corking it would only add the
+      // stream's buffering to the one write.
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+      }
+    } else {
+      this.wroteThisTick = true;
+      process.nextTick(endTick, this);
     }
     this.socket.write(chunk);
   }
@@ -99,6 +110,12 @@ export class Connection implements ChunkSink {
     this.socket.destroy();
   }
 
+  /** @internal The tick of the first write ended: later writes start a new batch. */
+  endTick(): void {
+    this.wroteThisTick = false;
+    this.uncork();
+  }
+
   /** @internal Releases the cork set by {@link write}. */
   uncork(): void {
     if (!this.corked) return;
@@ -120,6 +137,6 @@ export class Connection implements ChunkSink {
   }
 }
 
-function uncork(conn: Connection): void {
-  conn.uncork();
+function endTick(conn: Connection): void {
+  conn.endTick();
 }

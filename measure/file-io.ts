@@ -1,4 +1,4 @@
-import { ftruncateSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { type FileHandle, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -18,8 +18,6 @@ export interface FileIo {
   writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void>;
   /** fdatasync(2); nothing on memory-backed files, where the kernel's fdatasync does nothing. */
   datasync(fh: FileHandle): Promise<void>;
-  /** ftruncate(2). */
-  truncate(fh: FileHandle, length: number): Promise<void>;
 }
 
 /**
@@ -38,9 +36,6 @@ const threadPoolIo: FileIo = {
   async datasync(fh) {
     await fh.datasync();
   },
-  async truncate(fh, length) {
-    await fh.truncate(length);
-  },
 };
 
 /**
@@ -57,9 +52,6 @@ const inlineIo: FileIo = {
   // these file systems make anything once it returns (it outlives the process, not the machine).
   // The system call is skipped rather than made for nothing on every commit.
   async datasync() {},
-  async truncate(fh, length) {
-    ftruncateSync(fh.fd, length);
-  },
 };
 
 /**

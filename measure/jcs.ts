@@ -16,6 +16,26 @@ export type JsonValue =
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Member names whose serialized form is remembered across calls; past this count it is cleared. */
+export const MEMBER_NAME_CACHE_SIZE = 2048;
+/** Longest member name the cache keeps (names come from schemas, but map keys from requests). */
+export const MEMBER_NAME_CACHE_MAX_CHARS = 64;
+
+// The proxy canonicalizes every request, and its member names are mostly the same few dozen
+// schema field names: each is checked for escapes and quoted once rather than every time.
+const memberNames = new Map<string, string>();
+
+function memberToJson(k: string): string {
+  let j = memberNames.get(k);
+  if (j !== undefined) return j;
+  j = stringToJson(k);
+  if (k.length <= MEMBER_NAME_CACHE_MAX_CHARS) {
+    if (memberNames.size >= MEMBER_NAME_CACHE_SIZE) memberNames.clear();
+    memberNames.set(k, j);
+  }
+  return j;
+}
+
 /**
  * Serializes a JSON value in the JSON Canonicalization Scheme (RFC 8785): object members sorted
  * by their UTF-16 code units, no whitespace, numbers in ECMAScript's shortest round-trip form,
@@ -60,7 +80,7 @@ function write(v: unknown, depth: number): string {
     const k = keys[i]!;
     const member = obj[k];
     if (member === undefined) throw bad(`member '${k}' is undefined`);
-    out += `${i === 0 ? '' : ','}${stringToJson(k)}:${write(member, depth + 1)}`;
+    out += `${i === 0 ? '' : ','}${memberToJson(k)}:${write(member, depth + 1)}`;
   }
   return `${out}}`;
 }
@@ -85,7 +105,7 @@ export function canonicalizeWithMember(
     const k = keys[i]!;
     const member = k === key ? value : obj[k];
     if (member === undefined) throw bad(`member '${k}' is undefined`);
-    out += `${i === 0 ? '' : ','}${stringToJson(k)}:${write(member, 1)}`;
+    out += `${i === 0 ? '' : ','}${memberToJson(k)}:${write(member, 1)}`;
   }
   return `${out}}`;
 }

@@ -88,8 +88,6 @@ export class MeasurementLog {
   #scheduled = false;
   #broken: Error | undefined;
   #closed = false;
-  /** Length of the entry the WAL file holds (recovery leaves it empty). */
-  #walLength = 0;
   /** The records recovery read, until taken (only with keepRecoveredRecords). */
   #recovered: readonly LogRecord[] | undefined;
 
@@ -254,7 +252,7 @@ export class MeasurementLog {
 
   async #commit(batch: readonly Pending[]): Promise<AppendResult[]> {
     const c = this.#prepare(batch);
-    this.#walLength = await writeWal(this.io, this.wal, c.wal, this.#walLength);
+    await writeWal(this.io, this.wal, c.wal);
     const reg = this.register;
     if (reg.extendEvent) for (const p of batch) await reg.extendEvent(p.event);
     else if (reg.extendMany) await reg.extendMany(batch.map((p) => p.digest));
@@ -272,7 +270,7 @@ export class MeasurementLog {
     extendNow: (eventDigests: readonly Buffer[]) => void,
   ): AppendResult[] {
     const c = this.#prepare(batch);
-    this.#walLength = writeWalNow(this.wal.fd, c.wal, this.#walLength);
+    writeWalNow(this.wal.fd, c.wal);
     extendNow(batch.map((p) => p.digest));
     writeAllNow(this.fh.fd, c.records, c.wal.offset);
     this.#size = c.end;

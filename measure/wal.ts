@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto';
-import { ftruncateSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { algById, type HashAlg } from './alg.js';
@@ -53,76 +52,69 @@ export function encodeWal(e: WalEntry): Buffer {
   return out;
 }
 
-/** Parses a WAL file's bytes: undefined when empty, torn or otherwise not a whole entry. */
+/**
+ * Parses a WAL file's bytes: undefined when empty, torn or otherwise not a whole entry. An entry
+ * ends where its own fields say, and its CRC-32 follows; bytes after that are what is left of a
+ * longer earlier entry (the file is not cut: that would be one more system call per commit).
+ * The earlier SHA-256 format filled the file exactly.
+ */
 export function decodeWal(buf: Buffer): WalEntry | undefined {
-  const body = checkedBody(buf);
-  if (body === undefined) return undefined;
-  const offset = Number(buf.readBigUInt64LE(MAGIC.length));
-  const alg = algById(buf.readUInt16LE(MAGIC.length + 8));
-  if (!alg || buf.readUInt16LE(MAGIC.length + 10) !== alg.size) return undefined;
-  let o = HEAD;
-  if (o + alg.size + 4 > body.length) return undefined;
-  const prior = Buffer.from(body.subarray(o, o + alg.size));
-  o += alg.size;
-  const n = body.readUInt32LE(o);
-  o += 4;
-  const events: { expected: Buffer; record: Buffer }[] = [];
-  for (let i = 0; i < n; i++) {
-    if (o + alg.size + 4 > body.length) return undefined;
-    const expected = Buffer.from(body.subarray(o, o + alg.size));
-    o += alg.size;
-    const len = body.readUInt32LE(o);
-    o += 4;
-    if (o + len > body.length) return undefined;
-    events.push({ expected, record: Buffer.from(body.subarray(o, o + len)) });
-    o += len;
-  }
-  return { offset, alg, prior, events };
-}
-
-// The entry without its checksum, when the checksum (of either format) holds.
-function checkedBody(buf: Buffer): Buffer | undefined {
   const magic = buf.subarray(0, MAGIC.length);
   if (magic.equals(MAGIC)) {
-    if (buf.length < HEAD + CHECKSUM) return undefined;
-    const body = buf.subarray(0, buf.length - CHECKSUM);
-    return crc32(body) === buf.readUInt32LE(body.length) ? body : undefined;
+    const parsed = parseEntry(buf);
+    if (parsed === undefined || parsed.end + CHECKSUM > buf.length) return undefined;
+    return crc32(buf.subarray(0, parsed.end)) === buf.readUInt32LE(parsed.end) ? parsed.entry : undefined;
   }
-  if (magic.equals(MAGIC_V1)) {
-    if (buf.length < HEAD + CHECKSUM_V1) return undefined;
+  if (magic.equals(MAGIC_V1) && buf.length >= HEAD + CHECKSUM_V1) {
     const body = buf.subarray(0, buf.length - CHECKSUM_V1);
-    return hash('sha256', body, 'buffer').equals(buf.subarray(body.length)) ? body : undefined;
+    if (!hash('sha256', body, 'buffer').equals(buf.subarray(body.length))) return undefined;
+    const parsed = parseEntry(body);
+    return parsed?.end === body.length ? parsed.entry : undefined;
   }
   return undefined;
 }
 
+// The entry's fields from the start of `buf`, and where they end.
+function parseEntry(buf: Buffer): { entry: WalEntry; end: number } | undefined {
+  if (buf.length < HEAD) return undefined;
+  const offset = Number(buf.readBigUInt64LE(MAGIC.length));
+  const alg = algById(buf.readUInt16LE(MAGIC.length + 8));
+  if (!alg || buf.readUInt16LE(MAGIC.length + 10) !== alg.size) return undefined;
+  let o = HEAD;
+  if (o + alg.size + 4 > buf.length) return undefined;
+  const prior = Buffer.from(buf.subarray(o, o + alg.size));
+  o += alg.size;
+  const n = buf.readUInt32LE(o);
+  o += 4;
+  const events: { expected: Buffer; record: Buffer }[] = [];
+  for (let i = 0; i < n; i++) {
+    if (o + alg.size + 4 > buf.length) return undefined;
+    const expected = Buffer.from(buf.subarray(o, o + alg.size));
+    o += alg.size;
+    const len = buf.readUInt32LE(o);
+    o += 4;
+    if (o + len > buf.length) return undefined;
+    events.push({ expected, record: Buffer.from(buf.subarray(o, o + len)) });
+    o += len;
+  }
+  return { entry: { offset, alg, prior, events }, end: o };
+}
+
 /**
- * Replaces the WAL file's content with `entry` and makes it durable; returns its length. The
- * entry is written over the previous one and the file cut only when that was longer: a crash
- * mid-write leaves a torn entry, which the checksum rejects, and the register is untouched then.
+ * Writes `entry` over the WAL's previous one and makes it durable. A crash mid-write leaves a
+ * torn entry, which its checksum rejects, and the register is untouched then.
  */
-export async function writeWal(
-  io: FileIo,
-  fh: FileHandle,
-  entry: WalEntry,
-  previousLength: number,
-): Promise<number> {
-  const bytes = encodeWal(entry);
-  await io.writeAll(fh, bytes, 0);
-  if (previousLength > bytes.length) await io.truncate(fh, bytes.length);
+export async function writeWal(io: FileIo, fh: FileHandle, entry: WalEntry): Promise<void> {
+  await io.writeAll(fh, encodeWal(entry), 0);
   await io.datasync(fh);
-  return bytes.length;
 }
 
 /**
  * {@link writeWal} in the calling thread, for a WAL on memory-backed storage (no fdatasync:
- * there it does nothing). Returns the entry's length.
+ * there it does nothing).
  */
-export function writeWalNow(fd: number, entry: WalEntry, previousLength: number): number {
-  const bytes = encodeWal(entry);
-  writeAllNow(fd, bytes, 0);
-  if (previousLength > bytes.length) ftruncateSync(fd, bytes.length);
-  return bytes.length;
+export function writeWalNow(fd: number, entry: WalEntry): void {
+  writeAllNow(fd, encodeWal(entry), 0);
 }
 
 /**

@@ -35,9 +35,7 @@ test('both paths write all bytes at the position, cut and sync', async (t) => {
       await io.writeAll(fh, Buffer.from('WORLD'), 6);
       await io.datasync(fh);
       assert.equal((await readFile(path)).toString(), 'hello WORLD');
-      await io.truncate(fh, 5);
       await fh.close();
-      assert.equal((await readFile(path)).toString(), 'hello');
       // A closed descriptor is an error from both paths, never a silent success: every commit
       // writes before it syncs. (On tmpfs the sync itself is skipped: it does nothing there.)
       await assert.rejects(io.writeAll(fh, Buffer.from('x'), 0));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalize, digest, encodeRecord, parseLog, SHA256, SHA384, taggedEventData } from '../index.js';
+import { MEMBER_NAME_CACHE_MAX_CHARS, MEMBER_NAME_CACHE_SIZE } from '../jcs.js';
 
 // guest-components attestation-agent eventlog unit test (test_event_digest): the digest of the
 // TCG2 event data of `domain operation content`.
@@ -181,10 +182,19 @@ test('canonicalize is JSON.stringify with sorted members, and refuses exactly th
     fc.property(fc.string({ unit: 'binary', maxLength: 8 }), (s) => {
       const wellFormed = Buffer.from(s, 'utf8').toString('utf8') === s;
       if (wellFormed) assert.equal(canonicalize({ [s]: s }), `{${JSON.stringify(s)}:${JSON.stringify(s)}}`);
-      else assert.throws(() => canonicalize(s), /lone surrogate/);
+      else {
+        assert.throws(() => canonicalize(s), /lone surrogate/);
+        // As a member name too, every time: a refused name is never remembered.
+        for (let i = 0; i < 2; i++) assert.throws(() => canonicalize({ [s]: 1 }), /lone surrogate/);
+      }
     }),
     { numRuns: 2000 },
   );
+  // Member names are remembered up to a bound; past it, and for long names, the text is the same.
+  const many: Record<string, number> = {};
+  for (let i = 0; i < MEMBER_NAME_CACHE_SIZE + 500; i++) many[`k${i}${i % 7 === 0 ? '"\n' : ''}`] = i;
+  many['x'.repeat(MEMBER_NAME_CACHE_MAX_CHARS + 1)] = -1;
+  for (let i = 0; i < 2; i++) assert.equal(canonicalize(many), sortedStringify(many));
 });
 
 test('a record encoded in one buffer carries exactly taggedEventData and its digest', async () => {

@@ -44,6 +44,21 @@ test('a WAL entry round-trips, in the current format and the one before it', () 
   assert.equal(encodeWal(entry(1)).subarray(0, 8).toString('ascii'), 'WARDWAL2');
 });
 
+test('an entry written over a longer one is read up to its own end: the rest of the old one is ignored', () => {
+  const long = encodeWal(entry(3));
+  const short = encodeWal(entry(1));
+  assert.ok(short.length < long.length);
+  const file = Buffer.from(long);
+  short.copy(file, 0);
+  assert.deepEqual(decodeWal(file)?.events, entry(1).events);
+  // The old entry's bytes after the new one change nothing; the new one's own bytes do.
+  const flipped = Buffer.from(file);
+  flipped[short.length + 3] = (flipped[short.length + 3] ?? 0) ^ 1;
+  assert.deepEqual(decodeWal(flipped)?.events, entry(1).events);
+  flipped[short.length - 1] = (flipped[short.length - 1] ?? 0) ^ 1;
+  assert.equal(decodeWal(flipped), undefined);
+});
+
 test('a torn or damaged WAL entry is not trusted: any changed byte or missing tail fails its checksum', () => {
   for (const bytes of [encodeWal(entry(2)), encodeWalV1(entry(2))]) {
     for (let i = 0; i < bytes.length; i += 7) {

@@ -6,6 +6,7 @@ import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
 import { callInfo, evalCall } from './calls.js';
+import { eachMember, evalBuilt, evalEvery, evalSomeIn } from './compound.js';
 import { bodyPlans, DIRECT_FAIL, NOT_DIRECT, runPlan } from './direct.js';
 import { evalDataRef, nodeValue } from './docs.js';
 import type { Cont, Frame, PENDING, UNDEF, VCont } from './frame.js';
@@ -174,11 +175,11 @@ export class Evaluator implements WithState {
         }
         if (p.k === 'somein') {
           const c = p.coll(this, f);
-          // A bound variable makes it a membership test, and a collection that needs evaluation
-          // work the general path's business.
+          // A collection that needs evaluation work is the general path's business, and so is a
+          // slot already bound (`some` declares a fresh variable, so only as a safety net).
           if (c === undefined || f[p.slot] !== undefined) break;
           this.tick();
-          return this.eachMember(c, p.slot, body, i + 1, f, k);
+          return eachMember(this, c, p.slot, body, i + 1, f, k);
         }
         const r = runPlan(this, p, f);
         if (r === NOT_DIRECT) break;
@@ -189,31 +190,6 @@ export class Evaluator implements WithState {
       return this.evalGeneral(body, i, f, k);
     } finally {
       while (stack.length > base) f[stack.pop()!] = undefined;
-    }
-  }
-
-  // `some x in c` from a plan: x takes each member of c in turn (the order of members()).
-  private eachMember(c: Value, slot: number, body: Body, next: number, f: Frame, k: Cont): boolean {
-    try {
-      if (Array.isArray(c)) {
-        for (let j = 0; j < c.length; j++) {
-          f[slot] = c[j]!;
-          if (this.evalBody(body, next, f, k)) return true;
-        }
-      } else if (c instanceof ObjectV) {
-        for (const [, v] of c.entries()) {
-          f[slot] = v;
-          if (this.evalBody(body, next, f, k)) return true;
-        }
-      } else if (c instanceof SetV) {
-        for (const v of c.values()) {
-          f[slot] = v;
-          if (this.evalBody(body, next, f, k)) return true;
-        }
-      }
-      return false;
-    } finally {
-      f[slot] = undefined;
     }
   }
 
@@ -267,41 +243,12 @@ export class Evaluator implements WithState {
       case 'unify':
         return this.unifyTT(e.a, e.b, f, k);
       case 'somein':
-        return this.evalSomeIn(e, f, k);
+        return evalSomeIn(this, e, f, k);
       case 'every':
-        return this.evalEvery(e, f, k);
+        return evalEvery(this, e, f, k);
       default:
         return k();
     }
-  }
-
-  // `some … in …` and `every`: evalPlain's cases that need closures (see evalGeneral).
-  private evalSomeIn(e: Extract<Expr, { k: 'somein' }>, f: Frame, k: Cont): boolean {
-    const each = (key: Value, val: Value): boolean =>
-      e.key === null
-        ? this.unify(e.val, val, f, k)
-        : this.unify(e.key, key, f, () => this.unify(e.val, val, f, k));
-    // A collection with one value (`some x in input.xs`, `some p in policy_data.list`) is
-    // iterated at once; others are evaluated first.
-    const c = this.simpleValue(e.coll, f);
-    if (c !== undefined) return this.members(c, each);
-    return this.evalTerm(e.coll, f, (v) => this.members(v, each));
-  }
-
-  private evalEvery(e: Extract<Expr, { k: 'every' }>, f: Frame, k: Cont): boolean {
-    return this.evalTerm(e.coll, f, (c) => {
-      if (!(Array.isArray(c) || c instanceof ObjectV || c instanceof SetV)) return false;
-      const ok = !this.members(c, (key, val) => {
-        const found =
-          e.key === null
-            ? this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true))
-            : this.unify(e.key, key, f, () =>
-                this.unify(e.val, val, f, () => this.evalBody(e.body, 0, f, () => true)),
-              );
-        return !found;
-      });
-      return ok ? k() : false;
-    });
   }
 
   private evalTermExpr(t: Term, f: Frame, k: Cont): boolean {
@@ -441,69 +388,7 @@ export class Evaluator implements WithState {
       case 'call':
         return evalCall(this, t, t.args, f, k);
       default:
-        return this.evalBuilt(t, f, k);
-    }
-  }
-
-  // Sets, objects and comprehensions: the evalTerm cases that need closures (see evalGeneral).
-  private evalBuilt(
-    t: Extract<Term, { t: 'set' | 'obj' | 'acomp' | 'scomp' | 'ocomp' }>,
-    f: Frame,
-    k: VCont,
-  ): boolean {
-    switch (t.t) {
-      case 'set': {
-        const c = constantOf(t);
-        if (c !== undefined) return k(c);
-        return this.evalItems(t.items, 0, [], f, (xs) => k(SetV.from(xs)));
-      }
-      case 'obj': {
-        const c = constantOf(t);
-        if (c !== undefined) return k(c);
-        const flat: Term[] = [];
-        for (const [a, b] of t.items) flat.push(a, b);
-        return this.evalItems(flat, 0, [], f, (xs) => {
-          const o = new ObjectV();
-          for (let i = 0; i < xs.length; i += 2) o.set(xs[i]!, xs[i + 1]!);
-          return k(o);
-        });
-      }
-      case 'acomp': {
-        const out: Value[] = [];
-        this.evalBody(t.body, 0, f, () =>
-          this.evalTerm(t.head, f, (v) => {
-            out.push(v);
-            return false;
-          }),
-        );
-        return k(out);
-      }
-      case 'scomp': {
-        const out = new SetV();
-        this.evalBody(t.body, 0, f, () =>
-          this.evalTerm(t.head, f, (v) => {
-            out.add(v);
-            return false;
-          }),
-        );
-        return k(out);
-      }
-      case 'ocomp': {
-        const out = new ObjectV();
-        this.evalBody(t.body, 0, f, () =>
-          this.evalTerm(t.key, f, (key) =>
-            this.evalTerm(t.val, f, (v) => {
-              const prev = out.get(key);
-              if (prev !== undefined && !equal(prev, v)) {
-                throw new PolicyError('eval_conflict_error', 'object keys must be unique', t.loc);
-              }
-              out.set(key, v);
-              return false;
-            }),
-          ),
-        );
-        return k(out);
-      }
+        return evalBuilt(this, t, f, k);
     }
   }
 

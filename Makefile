@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 TSC := node_modules/.bin/tsc
 BIOME := node_modules/.bin/biome
 
-.PHONY: all deps build check lint fmt typecheck imports docs-check test bench demo install clean
+.PHONY: all deps build check lint fmt typecheck imports docs-check lengths test bench demo install clean
 
 all: build
 
@@ -38,7 +38,10 @@ imports:
 docs-check:
 	@$(NODE) scripts/check-docs.mjs
 
-check: typecheck lint imports docs-check
+lengths:
+	@$(NODE) scripts/check-lengths.mjs
+
+check: typecheck lint imports docs-check lengths
 
 test: build check
 	@sh scripts/run-tests.sh

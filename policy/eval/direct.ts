@@ -76,18 +76,21 @@ const plans = new WeakMap<readonly Expr[], readonly (Plan | null)[]>();
 
 /** The plans of a body's expressions, built on first use. */
 export function bodyPlans(ev: Evaluator, body: readonly Expr[]): readonly (Plan | null)[] {
-  let p = plans.get(body);
-  if (p === undefined) {
-    const out = body.map((e) => planOf(ev, e));
-    for (let i = 0; i < body.length; i++) {
-      const run = constantRunAt(ev.tree, body, i);
-      if (run === null) continue;
-      out[i] = { k: 'run', run, fallback: out[i] ?? null };
-      i = run.end - 1;
-    }
-    plans.set(body, (p = out));
+  return plans.get(body) ?? buildPlans(ev, body);
+}
+
+// Apart from bodyPlans, which runs for every body entered: a closure over `ev` there would cost
+// it a context object on every call, hit or miss.
+function buildPlans(ev: Evaluator, body: readonly Expr[]): readonly (Plan | null)[] {
+  const out = body.map((e) => planOf(ev, e));
+  for (let i = 0; i < body.length; i++) {
+    const run = constantRunAt(ev.tree, body, i);
+    if (run === null) continue;
+    out[i] = { k: 'run', run, fallback: out[i] ?? null };
+    i = run.end - 1;
   }
-  return p;
+  plans.set(body, out);
+  return out;
 }
 
 /**

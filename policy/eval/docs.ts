@@ -269,8 +269,9 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
     return r.value.t === 'val';
   };
   const solved = (): boolean => ev.evalTerm(rule!.value, f, take);
-  for (const r of node.complete) {
-    f = new Array(r.slots);
+  f = frameFor(node.complete);
+  for (const [n, r] of node.complete.entries()) {
+    if (n > 0) f.fill(undefined);
     for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
       rule = cur;
       found = false;
@@ -346,9 +347,12 @@ export function evalFunction(
     return value.t === 'val' ? take(value.v) : ev.evalTerm(value, f, take);
   };
   try {
+    f = frameFor(node.funcs);
+    let fresh = true;
     for (const r of node.funcs) {
       if (r.isDefault) continue;
-      f = new Array(r.slots);
+      if (!fresh) f.fill(undefined);
+      fresh = false;
       const params = r.args!;
       // Distinct variable parameters (the usual case) are stored straight into their slots; they
       // stay bound for the else chain, whose bodies unbind only what they bind themselves.
@@ -380,6 +384,17 @@ export function evalFunction(
     memo.set(key, result === undefined ? UNDEF : result);
   }
   return result;
+}
+
+/**
+ * One frame for all the definitions of a rule node, as large as the largest: each definition
+ * starts from it cleared (bindings are undone on the way out anyway; clearing makes sure). One
+ * array per call rather than per definition keeps a call's memory small: `allow_var` has eight.
+ */
+function frameFor(rules: readonly Rule[]): Frame {
+  let size = 0;
+  for (const r of rules) if (r.slots > size) size = r.slots;
+  return new Array(size);
 }
 
 const paramSlotsOf = new WeakMap<Rule, number[] | null>();

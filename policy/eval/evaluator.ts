@@ -401,7 +401,17 @@ export class Evaluator implements WithState {
     // to it, so it is handed over as is. Reached again on backtracking (start > 0), it is shared
     // with the other alternatives and k gets a copy.
     if (i === items.length) return k(start === 0 ? acc : acc.slice());
-    const at = i;
+    return this.evalItemsFrom(items, i, acc, f, k);
+  }
+
+  // evalItems from the first item that needs evaluation work (see evalGeneral for the split).
+  private evalItemsFrom(
+    items: readonly Term[],
+    at: number,
+    acc: Value[],
+    f: Frame,
+    k: (xs: Value[]) => boolean,
+  ): boolean {
     const first = items[at]!;
     if (first.t === 'var' && first.slot >= 0) {
       // An unbound variable operand (`x == input.xs[x]`): evaluate the others first, they bind it.

@@ -177,6 +177,19 @@ export function runSolutions(
     ev.tick(run.steps);
     return run.solutions;
   }
+  return enumerate(ev, run, body, i, f);
+}
+
+// The first evaluation of a run (apart from runSolutions, which every later one passes through:
+// the closure below would cost it a context object on each call).
+function enumerate(
+  ev: Evaluator,
+  run: ConstantRun,
+  body: readonly Expr[],
+  i: number,
+  f: Frame,
+): readonly (readonly Value[])[] | undefined {
+  const slots = run.slots;
   const out: Value[][] = [];
   const before = ev.steps;
   try {

@@ -25,6 +25,49 @@ export const MEMBER_NAME_CACHE_MAX_CHARS = 64;
 // schema field names: each is checked for escapes and quoted once rather than every time.
 const memberNames = new Map<string, string>();
 
+/** Distinct member-name sequences whose sorted order is remembered; past this it is cleared. */
+export const MEMBER_ORDER_CACHE_SIZE = 512;
+/** Objects with more members than this are sorted every time (their order is not remembered). */
+export const MEMBER_ORDER_CACHE_MAX_MEMBERS = 64;
+
+// Objects of one message type list the same members in the same order, request after request:
+// their sorted order is looked up by the first name and confirmed name by name (property names
+// are interned strings, so that is a pointer comparison each) rather than sorted again, which
+// would also copy the array twice.
+const memberOrders = new Map<
+  string,
+  { readonly names: readonly string[]; readonly sorted: readonly string[] }[]
+>();
+let memberOrderCount = 0;
+
+/** `names` sorted by UTF-16 code units (RFC 8785 section 3.2.3); `names` may be sorted in place. */
+function sortedNames(names: string[]): readonly string[] {
+  const n = names.length;
+  if (n < 2) return names;
+  if (n > MEMBER_ORDER_CACHE_MAX_MEMBERS) return names.sort();
+  const first = names[0]!;
+  const known = memberOrders.get(first);
+  if (known !== undefined) {
+    for (const o of known) if (sameNames(o.names, names)) return o.sorted;
+  }
+  const entry = { names: names.slice(), sorted: names.sort() };
+  if (memberOrderCount >= MEMBER_ORDER_CACHE_SIZE) {
+    memberOrders.clear();
+    memberOrderCount = 0;
+  }
+  const list = memberOrders.get(first);
+  if (list === undefined) memberOrders.set(first, [entry]);
+  else list.push(entry);
+  memberOrderCount++;
+  return entry.sorted;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function memberToJson(k: string): string {
   let j = memberNames.get(k);
   if (j !== undefined) return j;
@@ -74,7 +117,7 @@ function write(v: unknown, depth: number): string {
   if (proto !== Object.prototype && proto !== null) throw bad('only plain objects are JSON objects');
   const obj = v as Record<string, unknown>;
   // Default sort compares UTF-16 code units, exactly the order RFC 8785 section 3.2.3 prescribes.
-  const keys = Object.keys(obj).sort();
+  const keys = sortedNames(Object.keys(obj));
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -97,9 +140,9 @@ export function canonicalizeWithMember(
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) throw bad('only plain objects are JSON objects');
   if (Object.hasOwn(obj, key)) throw bad(`member '${key}' is already set`);
-  const keys = Object.keys(obj);
-  keys.push(key);
-  keys.sort();
+  const names = Object.keys(obj);
+  names.push(key);
+  const keys = sortedNames(names);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalize, digest, encodeRecord, parseLog, SHA256, SHA384, taggedEventData } from '../index.js';
-import { MEMBER_NAME_CACHE_MAX_CHARS, MEMBER_NAME_CACHE_SIZE } from '../jcs.js';
+import {
+  MEMBER_NAME_CACHE_MAX_CHARS,
+  MEMBER_NAME_CACHE_SIZE,
+  MEMBER_ORDER_CACHE_MAX_MEMBERS,
+  MEMBER_ORDER_CACHE_SIZE,
+} from '../jcs.js';
 
 // guest-components attestation-agent eventlog unit test (test_event_digest): the digest of the
 // TCG2 event data of `domain operation content`.
@@ -195,6 +200,17 @@ test('canonicalize is JSON.stringify with sorted members, and refuses exactly th
   for (let i = 0; i < MEMBER_NAME_CACHE_SIZE + 500; i++) many[`k${i}${i % 7 === 0 ? '"\n' : ''}`] = i;
   many['x'.repeat(MEMBER_NAME_CACHE_MAX_CHARS + 1)] = -1;
   for (let i = 0; i < 2; i++) assert.equal(canonicalize(many), sortedStringify(many));
+  // Member orders are remembered per name sequence: objects sharing a first name but not the
+  // rest, the same names in another order, more sequences than the bound, and wide objects.
+  const objects: Record<string, number>[] = [];
+  for (let i = 0; i < MEMBER_ORDER_CACHE_SIZE + 50; i++) {
+    objects.push({ a: 1, [`z${i}`]: 2, m: 3 }, { a: 1, m: 3, [`z${i}`]: 2 }, { m: 3, a: 1 });
+  }
+  const wide: Record<string, number> = {};
+  for (let i = MEMBER_ORDER_CACHE_MAX_MEMBERS + 5; i > 0; i--) wide[`w${i}`] = i;
+  objects.push(wide);
+  for (let round = 0; round < 2; round++)
+    for (const o of objects) assert.equal(canonicalize(o), sortedStringify(o));
 });
 
 test('a record encoded in one buffer carries exactly taggedEventData and its digest', async () => {

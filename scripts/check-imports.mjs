@@ -4,11 +4,10 @@
 //     (or a declared sub-boundary such as proto/ttrpc/index.ts);
 //  2. no import cycles among runtime imports (type-only imports are erased and cannot cycle).
 // Exits 1 with one line per violation.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { root, sourceFiles, TOP } from './source-files.mjs';
 
-const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const TOP = ['proto', 'shim', 'agent-proxy', 'policy', 'measure', 'identity', 'integration', 'cli', 'bench'];
 // Sub-boundaries exist for processes that need only part of a folder: ES modules are not
 // tree-shaken, so importing a folder's index.ts evaluates (and keeps in memory) every module it
 // re-exports. A shim worker per pod needs the runc agent and the mount calls, not the containerd
@@ -21,17 +20,11 @@ const SUB_BOUNDARIES = new Set([
   'identity/annotations.ts',
 ]);
 
-function walk(dir, out) {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'testdata' || name === 'dist') continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
-const files = TOP.filter((t) => existsSync(join(root, t))).flatMap((t) => walk(join(root, t), []));
+const files = sourceFiles(
+  (name) => name.endsWith('.ts') && !name.endsWith('.d.ts'),
+  TOP,
+  new Set(['node_modules', 'testdata', 'dist']),
+);
 const importRe = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/g;
 const dynRe = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems = [];

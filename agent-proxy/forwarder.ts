@@ -2,6 +2,15 @@ import type { Duplex } from 'node:stream';
 import { Client, type KeyValue, type RawResponse } from '../proto/ttrpc/index.js';
 import { ProxyError } from './errors.js';
 
+/** Where a forwarded request goes and with what: the fields of the caller's CallContext. */
+export interface ForwardTarget {
+  readonly service: string;
+  readonly method: string;
+  readonly metadata: readonly KeyValue[];
+  /** Absolute deadline (ms since the epoch), if the caller set one. */
+  readonly deadline: number | undefined;
+}
+
 /** Opens a fresh connection to the agent. */
 export type Dialer = () => Promise<Duplex>;
 
@@ -24,23 +33,20 @@ export class Forwarder {
    * returned promise first yields only when a connection is already open, so callers issue
    * forwards in order and await them afterwards.
    */
-  call(
-    service: string,
-    method: string,
-    payload: Uint8Array,
-    metadata: readonly KeyValue[],
-    deadline: number | undefined,
-  ): Promise<RawResponse> {
+  call(to: ForwardTarget, payload: Uint8Array): Promise<RawResponse> {
     // Not an async function: the answer is the client's own promise, not one wrapped around it.
     const open = this.client;
-    if (open === undefined || open.closed) {
-      return this.connect().then((client) => send(client, service, method, payload, metadata, deadline));
-    }
+    if (open === undefined || open.closed) return this.callWhenConnected(to, payload);
     try {
-      return send(open, service, method, payload, metadata, deadline);
+      return send(open, to, payload);
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  // Apart from call, which would otherwise pay for this closure's context on every forward.
+  private callWhenConnected(to: ForwardTarget, payload: Uint8Array): Promise<RawResponse> {
+    return this.connect().then((client) => send(client, to, payload));
   }
 
   private connect(): Promise<Client> {
@@ -69,15 +75,9 @@ export class Forwarder {
   }
 }
 
-function send(
-  client: Client,
-  service: string,
-  method: string,
-  payload: Uint8Array,
-  metadata: readonly KeyValue[],
-  deadline: number | undefined,
-): Promise<RawResponse> {
-  const options: { metadata: readonly KeyValue[]; timeoutMs?: number } = { metadata };
-  if (deadline !== undefined) options.timeoutMs = Math.max(1, deadline - Date.now());
-  return client.callRaw(service, method, payload, options);
+// The request as the caller made it: its metadata and what is left of its deadline.
+function send(client: Client, to: ForwardTarget, payload: Uint8Array): Promise<RawResponse> {
+  const options: { metadata: readonly KeyValue[]; timeoutMs?: number } = { metadata: to.metadata };
+  if (to.deadline !== undefined) options.timeoutMs = Math.max(1, to.deadline - Date.now());
+  return client.callRaw(to.service, to.method, payload, options);
 }

@@ -222,12 +222,10 @@ export class AgentProxy {
   // The agent's answer, error statuses included, is relayed as received; only failing to get
   // an answer at all (connection, deadline, malformed frame) is a forward error.
   private forward(payload: Uint8Array, ctx: CallContext): Promise<RawResponse> {
-    return this.forwarder
-      .call(ctx.service, ctx.method, payload, ctx.metadata, ctx.deadline)
-      .catch((err: unknown) => {
-        this.metrics.countForwardError();
-        throw err;
-      });
+    return this.forwarder.call(ctx, payload).catch((err: unknown) => {
+      this.metrics.countForwardError();
+      throw err;
+    });
   }
 
   private forgetIdentity(request: unknown): void {

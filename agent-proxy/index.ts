@@ -17,7 +17,7 @@ export {
 export type { PolicyDecider, Verdict } from './decider.js';
 export { PROXY_CLOSED, ProxyError, type ProxyErrorCode } from './errors.js';
 export { type RequestEventInput, requestEventContent, toMeasurable } from './event.js';
-export { type Dialer, type ForwardTarget, Forwarder } from './forwarder.js';
+export { type Dialer, Forwarder, type ForwardTarget } from './forwarder.js';
 export { StoreIdentitySink } from './identity-sink.js';
 export { createDecider, policyDigest } from './kata-decider.js';
 export { LATENCY_BUCKETS, type Outcome, ProxyMetrics } from './metrics.js';

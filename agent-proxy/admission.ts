@@ -18,13 +18,7 @@ import { findUnknownField } from './wire-scan.js';
 /** What the policy step concluded about one request, before anything is logged. */
 export type Admission =
   | { readonly kind: 'allow'; readonly event: RequestEventInput; readonly decoded: unknown }
-  | {
-      readonly kind: 'set-policy';
-      readonly event: RequestEventInput;
-      readonly newDigest: string;
-      /** The accepted policy's text (now in force). */
-      readonly policyText: string;
-    }
+  | { readonly kind: 'set-policy'; readonly event: RequestEventInput; readonly installed: InstalledPolicy }
   | {
       readonly kind: 'deny';
       readonly event: RequestEventInput;
@@ -33,8 +27,14 @@ export type Admission =
        * A SetPolicy the policy allowed whose text does not compile: it is in force all the same
        * (nothing is allowed under it), so it is logged and kept like an accepted one.
        */
-      readonly replaced?: { readonly digest: string; readonly text: string };
+      readonly installed?: InstalledPolicy;
     };
+
+/** A policy a SetPolicy put in force: the proxy keeps its text and logs its digest. */
+export interface InstalledPolicy {
+  readonly digest: string;
+  readonly text: string;
+}
 
 const SET_POLICY = 'SetPolicyRequest';
 const COPY_FILE = 'CopyFileRequest';
@@ -77,33 +77,30 @@ export function admit(
     return refuse(decider, method, requestName, error, payload);
   }
   const digest = decider.digest;
-  const isSetPolicy = requestName === SET_POLICY;
-  const verdict: Verdict = isSetPolicy
-    ? decider.setPolicy(input, (decoded as { policy: string }).policy)
-    : decider.decide(requestName, input);
+  const newPolicy = requestName === SET_POLICY ? (decoded as { policy: string }).policy : undefined;
+  const verdict: Verdict =
+    newPolicy !== undefined ? decider.setPolicy(input, newPolicy) : decider.decide(requestName, input);
+  // Allowed or not, a SetPolicy whose policy the decider now names is in force (see Admission).
+  const installed =
+    newPolicy !== undefined && decider.digest !== digest
+      ? { digest: decider.digest, text: newPolicy }
+      : undefined;
   if (verdict.error !== undefined && !verdict.allowed) {
     const error = new ProxyError('ERR_PROXY_POLICY', verdict.message || `${requestName}: policy failed`, {
       cause: verdict.error,
     });
     const event = eventOf(method, requestName, input, 'deny', digest, decoded, error);
-    if (isSetPolicy && decider.digest !== digest) {
-      const text = (decoded as { policy: string }).policy;
-      return { kind: 'deny', error, event, replaced: { digest: decider.digest, text } };
-    }
-    return { kind: 'deny', error, event };
+    return installed === undefined
+      ? { kind: 'deny', error, event }
+      : { kind: 'deny', error, event, installed };
   }
   if (!verdict.allowed) {
     const error = new ProxyError('ERR_PROXY_DENIED', verdict.message);
     return { kind: 'deny', error, event: eventOf(method, requestName, input, 'deny', digest, decoded) };
   }
   const event = eventOf(method, requestName, input, 'allow', digest, decoded, undefined, verdict.ops);
-  if (isSetPolicy)
-    return {
-      kind: 'set-policy',
-      event,
-      newDigest: decider.digest,
-      policyText: (decoded as { policy: string }).policy,
-    };
+  if (newPolicy !== undefined)
+    return { kind: 'set-policy', event, installed: { digest: decider.digest, text: newPolicy } };
   return { kind: 'allow', event, decoded };
 }
 

@@ -152,7 +152,7 @@ export class AgentProxy {
         case 'set-policy':
           this.metrics.count(ctx.method, 'allowed');
           this.opts.logger?.info(
-            { policy: a.newDigest, seq: measured.sequence },
+            { policy: a.installed.digest, seq: measured.sequence },
             'policy replaced by SetPolicy',
           );
           return EMPTY;
@@ -183,12 +183,7 @@ export class AgentProxy {
     } catch (err) {
       return Promise.reject(err);
     }
-    const installed =
-      a.kind === 'set-policy'
-        ? { digest: a.newDigest, text: a.policyText }
-        : a.kind === 'deny'
-          ? a.replaced
-          : undefined;
+    const installed = a.kind === 'allow' ? undefined : a.installed;
     if (installed === undefined) return durable;
     try {
       this.opts.keepPolicy?.(installed.text);
@@ -209,9 +204,9 @@ export class AgentProxy {
     const denied = a.error.code === 'ERR_PROXY_DENIED';
     this.metrics.count(method, denied ? 'denied' : 'error');
     this.opts.logger?.warn({ method, seq: measured.sequence, reason: a.error.message }, 'request refused');
-    if (a.replaced !== undefined) {
+    if (a.installed !== undefined) {
       this.opts.logger?.error(
-        { policy: a.replaced.digest, seq: measured.sequence },
+        { policy: a.installed.digest, seq: measured.sequence },
         'policy replaced by SetPolicy with a text that does not compile: every request is now refused',
       );
     }

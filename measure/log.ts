@@ -5,7 +5,7 @@ import { MeasureError } from './errors.js';
 import { type FileIo, fileIoFor, writeAllNow } from './file-io.js';
 import { canonicalizeWithMember, type JsonValue } from './jcs.js';
 import { LogLock } from './lock.js';
-import { type AaelEvent, encodeRecord, type LogRecord, validateNames } from './record.js';
+import { type AaelEvent, encodeRecord, type LogRecord } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import type { Register } from './register.js';
 import { SEQ_MEMBER } from './replay.js';
@@ -181,7 +181,7 @@ export class MeasurementLog {
     let event: AaelEvent;
     const sequence = this.#next;
     try {
-      validateNames(domain, operation);
+      // encodeRecord checks domain and operation.
       const body = typeof content === 'function' ? content(sequence) : content;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'event content must be a JSON object');

@@ -53,22 +53,39 @@ export function validateNames(domain: string, operation: string): void {
   }
 }
 
-/** The TCG_PCClientTaggedEvent of an AAEL text: id, size, then the UTF-8 text. */
-export function taggedEventData(ev: AaelEvent): Buffer {
+// The AAEL text of an event and its UTF-8 length, once domain, operation, content and size are
+// checked; throws ERR_MEASURE_BAD_INPUT.
+function eventText(ev: AaelEvent): { readonly text: string; readonly length: number } {
   validateNames(ev.domain, ev.operation);
   if (ev.content.includes('\n'))
     throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'content contains a newline');
-  const text = Buffer.from(`${ev.domain} ${ev.operation} ${ev.content}`, 'utf8');
-  if (text.length > MAX_EVENT_TEXT) {
+  const text = `${ev.domain} ${ev.operation} ${ev.content}`;
+  const length = Buffer.byteLength(text, 'utf8');
+  if (length > MAX_EVENT_TEXT) {
     throw new MeasureError(
       'ERR_MEASURE_BAD_INPUT',
-      `event text of ${text.length} bytes exceeds ${MAX_EVENT_TEXT}`,
+      `event text of ${length} bytes exceeds ${MAX_EVENT_TEXT}`,
     );
   }
-  const data = Buffer.allocUnsafe(8 + text.length);
-  data.writeUInt32LE(AAEL_TAGGED_EVENT_ID, 0);
-  data.writeUInt32LE(text.length, 4);
-  text.copy(data, 8);
+  return { text, length };
+}
+
+// Writes the TCG_PCClientTaggedEvent (id, size, UTF-8 text) at `at`; returns where it ends.
+function writeTaggedEvent(
+  out: Buffer,
+  at: number,
+  e: { readonly text: string; readonly length: number },
+): number {
+  let o = out.writeUInt32LE(AAEL_TAGGED_EVENT_ID, at);
+  o = out.writeUInt32LE(e.length, o);
+  return o + out.write(e.text, o, e.length, 'utf8');
+}
+
+/** The TCG_PCClientTaggedEvent of an AAEL text: id, size, then the UTF-8 text. */
+export function taggedEventData(ev: AaelEvent): Buffer {
+  const e = eventText(ev);
+  const data = Buffer.allocUnsafe(8 + e.length);
+  writeTaggedEvent(data, 0, e);
   return data;
 }
 
@@ -78,20 +95,10 @@ export function encodeRecord(
   alg: HashAlg,
   ev: AaelEvent,
 ): { bytes: Buffer; digest: Buffer } {
-  validateNames(ev.domain, ev.operation);
-  if (ev.content.includes('\n'))
-    throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'content contains a newline');
-  const text = `${ev.domain} ${ev.operation} ${ev.content}`;
-  const textLength = Buffer.byteLength(text, 'utf8');
-  if (textLength > MAX_EVENT_TEXT) {
-    throw new MeasureError(
-      'ERR_MEASURE_BAD_INPUT',
-      `event text of ${textLength} bytes exceeds ${MAX_EVENT_TEXT}`,
-    );
-  }
+  const e = eventText(ev);
   // One buffer, the event data (the tagged event, as taggedEventData builds it) written in place
   // and hashed there: the proxy encodes a record per request.
-  const dataLength = 8 + textLength;
+  const dataLength = 8 + e.length;
   const out = Buffer.allocUnsafe(14 + alg.size + 4 + dataLength);
   let o = out.writeUInt32LE(mrIndex >>> 0, 0);
   o = out.writeUInt32LE(EV_EVENT_TAG, o);
@@ -100,9 +107,7 @@ export function encodeRecord(
   const digestAt = o;
   o = out.writeUInt32LE(dataLength, o + alg.size);
   const dataAt = o;
-  o = out.writeUInt32LE(AAEL_TAGGED_EVENT_ID, o);
-  o = out.writeUInt32LE(textLength, o);
-  out.write(text, o, textLength, 'utf8');
+  writeTaggedEvent(out, dataAt, e);
   const d = digest(alg, out.subarray(dataAt));
   d.copy(out, digestAt);
   return { bytes: out, digest: d };

@@ -113,15 +113,29 @@ function write(v: unknown, depth: number): string {
     for (let i = 1; i < v.length; i++) out += `,${write(v[i], depth + 1)}`;
     return `${out}]`;
   }
-  const proto = Object.getPrototypeOf(v);
+  return writeObject(v as Record<string, unknown>, depth, undefined, undefined);
+}
+
+// An object's members in canonical order, with `extra` added as a member of value `extraValue`
+// when given (canonicalizeWithMember).
+function writeObject(
+  obj: { readonly [k: string]: unknown },
+  depth: number,
+  extra: string | undefined,
+  extraValue: unknown,
+): string {
+  const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) throw bad('only plain objects are JSON objects');
-  const obj = v as Record<string, unknown>;
-  // Default sort compares UTF-16 code units, exactly the order RFC 8785 section 3.2.3 prescribes.
-  const keys = sortedNames(Object.keys(obj));
+  const names = Object.keys(obj);
+  if (extra !== undefined) {
+    if (Object.hasOwn(obj, extra)) throw bad(`member '${extra}' is already set`);
+    names.push(extra);
+  }
+  const keys = sortedNames(names);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    const member = obj[k];
+    const member = k === extra ? extraValue : obj[k];
     if (member === undefined) throw bad(`member '${k}' is undefined`);
     out += `${i === 0 ? '' : ','}${memberToJson(k)}:${write(member, depth + 1)}`;
   }
@@ -137,20 +151,7 @@ export function canonicalizeWithMember(
   key: string,
   value: unknown,
 ): string {
-  const proto = Object.getPrototypeOf(obj);
-  if (proto !== Object.prototype && proto !== null) throw bad('only plain objects are JSON objects');
-  if (Object.hasOwn(obj, key)) throw bad(`member '${key}' is already set`);
-  const names = Object.keys(obj);
-  names.push(key);
-  const keys = sortedNames(names);
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    const member = k === key ? value : obj[k];
-    if (member === undefined) throw bad(`member '${k}' is undefined`);
-    out += `${i === 0 ? '' : ','}${memberToJson(k)}:${write(member, 1)}`;
-  }
-  return `${out}}`;
+  return writeObject(obj, 0, key, value);
 }
 
 /** RFC 8785 section 3.2.2.3: ECMAScript Number serialization; NaN and infinities are errors. */

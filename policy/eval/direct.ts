@@ -151,28 +151,20 @@ function bindResult(slot: number, v: Value | undefined, f: Frame): number {
 // outcome is final and the expression never falls back to the general path, which would run it
 // a second time.
 function runFunction(ev: Evaluator, c: FunctionPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
-  const vs = readOperands(ev, c.args, f);
-  if (vs === undefined) return NOT_SIMPLE;
+  // A fresh array: the function's frames hold these values while its bodies run.
+  const vs: Value[] = new Array(c.args.length);
+  if (!readOperands(ev, c.args, f, vs)) return NOT_SIMPLE;
   ev.tick();
   return evalFunction(ev, c.node, vs, c.loc);
 }
 
 function runBuiltin(ev: Evaluator, c: BuiltinPlan, f: Frame): Value | undefined | typeof NOT_SIMPLE {
   const vs = c.operands;
-  const args = c.args;
-  const n = args.length;
-  for (let j = 0; j < n; j++) {
-    const v = args[j]!(ev, f);
-    if (v === undefined) {
-      clear(vs, j);
-      return NOT_SIMPLE;
-    }
-    vs[j] = v;
-  }
+  if (!readOperands(ev, c.args, f, vs)) return NOT_SIMPLE;
   // invokeBuiltin turns a builtin's failure into its result or a PolicyError that ends the whole
   // evaluation; values left behind by the latter are overwritten by the expression's next run.
   const r = invokeBuiltin(ev, c.def, c.name, vs, c.loc);
-  clear(vs, n);
+  clear(vs, vs.length);
   return r;
 }
 
@@ -180,16 +172,20 @@ function clear(vs: Value[], n: number): void {
   for (let j = 0; j < n; j++) vs[j] = null;
 }
 
-/** Every operand's value, or undefined as soon as one needs the general path. */
-function readOperands(ev: Evaluator, args: readonly Operand[], f: Frame): Value[] | undefined {
-  const n = args.length;
-  const vs: Value[] = new Array(n);
-  for (let j = 0; j < n; j++) {
+/**
+ * Reads every operand into `vs`; false (with what was read cleared) as soon as one needs the
+ * general path.
+ */
+function readOperands(ev: Evaluator, args: readonly Operand[], f: Frame, vs: Value[]): boolean {
+  for (let j = 0; j < args.length; j++) {
     const v = args[j]!(ev, f);
-    if (v === undefined) return undefined;
+    if (v === undefined) {
+      clear(vs, j);
+      return false;
+    }
     vs[j] = v;
   }
-  return vs;
+  return true;
 }
 
 function planOf(ev: Evaluator, e: Expr): Plan | null {

@@ -259,7 +259,7 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
   let result: Value | undefined;
   // One pair of continuations per node, as in evalFunction.
   let rule: Rule | undefined;
-  let f: Frame = [];
+  const f = frameFor(node.complete);
   let found = false;
   const take = (v: Value): boolean => {
     const r = rule!;
@@ -269,9 +269,8 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
     return r.value.t === 'val';
   };
   const solved = (): boolean => ev.evalTerm(rule!.value, f, take);
-  f = frameFor(node.complete);
-  for (const [n, r] of node.complete.entries()) {
-    if (n > 0) f.fill(undefined);
+  for (const r of node.complete) {
+    f.fill(undefined);
     for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
       rule = cur;
       found = false;
@@ -279,14 +278,19 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
       if (found) break;
     }
   }
-  if (result === undefined && node.defaults.length > 0) {
-    const d = node.defaults[0]!;
-    ev.evalTerm(d.value, new Array(d.slots), (v) => {
-      result = v;
-      return true;
-    });
-  }
-  return result;
+  // Rego null is JS null: only undefined means no value.
+  return result !== undefined ? result : defaultValue(ev, node.defaults[0]);
+}
+
+// The value of a `default` rule or function (undefined when there is none).
+function defaultValue(ev: Evaluator, d: Rule | undefined): Value | undefined {
+  if (d === undefined) return undefined;
+  let v: Value | undefined;
+  ev.evalTerm(d.value, new Array(d.slots), (x) => {
+    v = x;
+    return true;
+  });
+  return v;
 }
 
 // A complete rule or a function has one value: the first, and any later one must equal it.
@@ -334,7 +338,7 @@ export function evalFunction(
   // One pair of continuations per call, reading the rule being tried and its frame from these
   // variables: a pair made per rule (allow_var has eight) would cost a context object each.
   let rule: Rule | undefined;
-  let f: Frame = [];
+  const f = frameFor(node.funcs);
   let found = false;
   const take = (v: Value): boolean => {
     const r = rule!;
@@ -347,12 +351,9 @@ export function evalFunction(
     return value.t === 'val' ? take(value.v) : ev.evalTerm(value, f, take);
   };
   try {
-    f = frameFor(node.funcs);
-    let fresh = true;
     for (const r of node.funcs) {
       if (r.isDefault) continue;
-      if (!fresh) f.fill(undefined);
-      fresh = false;
+      f.fill(undefined);
       const params = r.args!;
       // Distinct variable parameters (the usual case) are stored straight into their slots; they
       // stay bound for the else chain, whose bodies unbind only what they bind themselves.
@@ -366,15 +367,11 @@ export function evalFunction(
         if (found) break;
       }
     }
-    if (result === undefined) {
-      const d = node.funcs.find((x) => x.isDefault);
-      if (d !== undefined) {
-        ev.evalTerm(d.value, new Array(d.slots), (v) => {
-          result = v;
-          return true;
-        });
-      }
-    }
+    if (result === undefined)
+      result = defaultValue(
+        ev,
+        node.funcs.find((x) => x.isDefault),
+      );
   } finally {
     if (guarded) ev.active.delete(node);
     ev.depth--;

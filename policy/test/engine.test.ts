@@ -126,6 +126,13 @@ const CASES: readonly {
     want: '2',
   },
   {
+    // null is a value: a rule or function that yields it does not fall back to its default.
+    name: 'null values beside defaults',
+    src: 'package t\ndefault p := 1\np := null if { true }\ndefault f(_) := 2\nf(x) := null if { x > 0 }\nr := [p, f(1), f(-1)]',
+    query: 'data.t.r',
+    want: '[null,null,2]',
+  },
+  {
     name: 'default applies',
     src: 'package t\ndefault p := 0\np := 1 if { input.x == 1 }',
     input: '{"x":3}',

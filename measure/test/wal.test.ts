@@ -79,7 +79,7 @@ test('a torn or damaged WAL entry is not trusted: any changed byte or missing ta
   assert.equal(decodeWal(withCrc), undefined);
 });
 
-test('on tmpfs a commit runs in the calling thread: the software register extends without an await; on disk it does not', async () => {
+test('the software register offers its in-thread extend on tmpfs only, and what commits through either path write recovers', async () => {
   assert.ok(existsSync('/dev/shm'), 'the check needs the memory-backed /dev/shm');
   for (const base of ['/dev/shm', tmpdir()]) {
     const dir = await mkdtemp(join(base, 'ward-now-'));

@@ -96,22 +96,12 @@ export function evalBuilt(
     }
     case 'acomp': {
       const out: Value[] = [];
-      ev.evalBody(t.body, 0, f, () =>
-        ev.evalTerm(t.head, f, (v) => {
-          out.push(v);
-          return false;
-        }),
-      );
+      eachHead(ev, t.body, t.head, f, (v) => out.push(v));
       return k(out);
     }
     case 'scomp': {
       const out = new SetV();
-      ev.evalBody(t.body, 0, f, () =>
-        ev.evalTerm(t.head, f, (v) => {
-          out.add(v);
-          return false;
-        }),
-      );
+      eachHead(ev, t.body, t.head, f, (v) => out.add(v));
       return k(out);
     }
     case 'ocomp': {
@@ -131,4 +121,14 @@ export function evalBuilt(
       return k(out);
     }
   }
+}
+
+// Every value of `head` over every solution of `body` (an array or set comprehension).
+function eachHead(ev: Evaluator, body: Body, head: Term, f: Frame, each: (v: Value) => void): void {
+  ev.evalBody(body, 0, f, () =>
+    ev.evalTerm(head, f, (v) => {
+      each(v);
+      return false;
+    }),
+  );
 }

@@ -16,7 +16,7 @@ export {
 } from './config.js';
 export type { PolicyDecider, Verdict } from './decider.js';
 export { PROXY_CLOSED, ProxyError, type ProxyErrorCode } from './errors.js';
-export { type RequestEventInput, requestEventContent, toMeasurable } from './event.js';
+export { type RequestEventInput, requestEventContent } from './event.js';
 export { type Dialer, Forwarder, type ForwardTarget } from './forwarder.js';
 export { StoreIdentitySink } from './identity-sink.js';
 export { createDecider, policyDigest } from './kata-decider.js';

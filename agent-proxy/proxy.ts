@@ -179,6 +179,7 @@ export class AgentProxy {
     try {
       durable = this.opts.log.appendEvent(WARD_DOMAIN, a.event.method, requestEventContent(a.event), {
         alone: this.inFlight === 1,
+        lossless: true,
       });
     } catch (err) {
       return Promise.reject(err);

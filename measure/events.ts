@@ -34,10 +34,14 @@ export function payloadSummary(bytes: Uint8Array | readonly number[]): { length:
   return { length: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
 }
 
-function redact(rpc: string, request: JsonValue): JsonValue {
+/**
+ * A request as the log records it: the bulk byte field of WriteStream and CopyFile requests
+ * (BULK_DATA_FIELDS) replaced by its length and SHA-256, everything else as it is.
+ */
+export function measuredRequest(rpc: string, request: unknown): unknown {
   const field = BULK_DATA_FIELDS[rpc];
   if (!field || request === null || typeof request !== 'object' || Array.isArray(request)) return request;
-  const obj = request as { readonly [k: string]: JsonValue };
+  const obj = request as { readonly [k: string]: unknown };
   const data = obj[field];
   if (!Array.isArray(data) && typeof data !== 'string') return request;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : (data as readonly number[]);
@@ -52,7 +56,7 @@ function redact(rpc: string, request: JsonValue): JsonValue {
 export function agentEventContent(input: AgentEventInput): { readonly [k: string]: JsonValue } {
   return {
     rpc: input.rpc,
-    request: redact(input.rpc, input.request),
+    request: measuredRequest(input.rpc, input.request) as JsonValue,
     decision: input.decision,
     policy: input.policyDigest,
   };

@@ -27,6 +27,7 @@ export {
   agentOperation,
   BULK_DATA_FIELDS,
   type Decision,
+  measuredRequest,
   OP_INITDATA,
   OP_POLICY,
   payloadSummary,
@@ -51,6 +52,7 @@ export {
   teeField,
 } from './initdata.js';
 export {
+  type CanonicalizeOptions,
   canonicalize,
   canonicalizeText,
   canonicalizeWithMember,

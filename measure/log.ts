@@ -3,13 +3,16 @@ import { dirname } from 'node:path';
 import { extendValue, hex } from './alg.js';
 import { MeasureError } from './errors.js';
 import { type FileIo, fileIoFor, writeAllNow } from './file-io.js';
-import { canonicalizeWithMember, type JsonValue } from './jcs.js';
+import { JcsWriter } from './jcs-writer.js';
 import { LogLock } from './lock.js';
-import { type AaelEvent, encodeRecord, type LogRecord } from './record.js';
+import { type LogRecord, recordEvent, recordTextOffset, sealRecord, validateNames } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import type { Register } from './register.js';
 import { SEQ_MEMBER } from './replay.js';
 import { type WalEntry, writeWal, writeWalNow } from './wal.js';
+
+// Appends are synchronous up to the queue, so one writer serves every log in the process.
+const recordWriter = new JcsWriter();
 
 /** Most events one commit (one WAL write, one log fsync) carries. */
 export const MAX_GROUP_COMMIT = 256;
@@ -35,6 +38,12 @@ export interface AppendOptions {
    * Appends made in the same callback still share it.
    */
   readonly alone?: boolean;
+  /**
+   * The content holds values as decoded requests do, each written in one fixed form (see
+   * {@link JcsWriter}): bigints exact (numbers within ±(2^53 − 1), decimal strings beyond),
+   * undefined as null, non-finite numbers as strings. Without it they are refused.
+   */
+  readonly lossless?: boolean;
 }
 
 /** What an acknowledged append returns: the event is durable in the log and in the register. */
@@ -49,10 +58,13 @@ export interface AppendResult {
   readonly offset: number;
 }
 
-/** Event content, or a function of the sequence number producing it. */
+/**
+ * Event content, or a function of the sequence number producing it: a JSON object (values are
+ * checked as they are written; see {@link AppendOptions.lossless} for what else may be in it).
+ */
 export type EventContent =
-  | { readonly [k: string]: JsonValue }
-  | ((sequence: number) => { readonly [k: string]: JsonValue });
+  | { readonly [k: string]: unknown }
+  | ((sequence: number) => { readonly [k: string]: unknown });
 
 interface Prepared {
   readonly wal: WalEntry;
@@ -64,7 +76,6 @@ interface Prepared {
 
 interface Pending {
   readonly sequence: number;
-  readonly event: AaelEvent;
   readonly record: Buffer;
   readonly digest: Buffer;
   readonly resolve: (r: AppendResult) => void;
@@ -178,25 +189,31 @@ export class MeasurementLog {
       return Promise.reject(new MeasureError('ERR_MEASURE_CLOSED', 'measurement log is closed'));
     if (this.#broken) return Promise.reject(this.#poisoned());
     let rec: { bytes: Buffer; digest: Buffer };
-    let event: AaelEvent;
     const sequence = this.#next;
     try {
-      // encodeRecord checks domain and operation.
       const body = typeof content === 'function' ? content(sequence) : content;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'event content must be a JSON object');
       }
       if (SEQ_MEMBER in body)
         throw new MeasureError('ERR_MEASURE_BAD_INPUT', `content must not set '${SEQ_MEMBER}'`);
-      const text = canonicalizeWithMember(body, SEQ_MEMBER, sequence);
-      event = { domain, operation, content: text };
-      rec = encodeRecord(this.register.mrIndex, this.register.alg, event);
+      validateNames(domain, operation);
+      // The text goes straight into record bytes (canonical JSON cannot hold a raw newline).
+      const alg = this.register.alg;
+      const w = recordWriter;
+      w.reset(recordTextOffset(alg));
+      w.text(domain);
+      w.text(' ');
+      w.text(operation);
+      w.text(' ');
+      w.object(body, 0, opts?.lossless === true, SEQ_MEMBER, sequence);
+      rec = sealRecord(this.register.mrIndex, alg, w.buf, w.length);
     } catch (err) {
       return Promise.reject(err);
     }
     this.#next++;
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ sequence, event, record: rec.bytes, digest: rec.digest, resolve, reject });
+      this.#queue.push({ sequence, record: rec.bytes, digest: rec.digest, resolve, reject });
       this.#schedule(opts?.alone === true);
     });
   }
@@ -254,7 +271,7 @@ export class MeasurementLog {
     const c = this.#prepare(batch);
     await writeWal(this.io, this.wal, c.wal);
     const reg = this.register;
-    if (reg.extendEvent) for (const p of batch) await reg.extendEvent(p.event);
+    if (reg.extendEvent) for (const p of batch) await reg.extendEvent(recordEvent(p.record, reg.alg));
     else if (reg.extendMany) await reg.extendMany(batch.map((p) => p.digest));
     else for (const p of batch) await reg.extend(p.digest);
     await this.io.writeAll(this.fh, c.records, c.wal.offset);

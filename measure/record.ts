@@ -113,6 +113,55 @@ export function encodeRecord(
   return { bytes: out, digest: d };
 }
 
+/** Where the event text starts in a record of `alg`: after the TCG_PCR_EVENT2 and tagged-event headers. */
+export function recordTextOffset(alg: HashAlg): number {
+  return 14 + alg.size + 4 + 8;
+}
+
+/**
+ * Encodes one TCG_PCR_EVENT2 record around an event text the caller has already written at
+ * `buf[recordTextOffset(alg), end)` (checked names, no newline): the headers go in front and the
+ * event data is hashed in place. The proxy writes every request's text this way, as bytes from
+ * the start. Returns a copy of exactly the record's bytes, and the event digest.
+ */
+export function sealRecord(
+  mrIndex: number,
+  alg: HashAlg,
+  buf: Buffer,
+  end: number,
+): { bytes: Buffer; digest: Buffer } {
+  const textAt = recordTextOffset(alg);
+  const length = end - textAt;
+  if (length > MAX_EVENT_TEXT) {
+    throw new MeasureError(
+      'ERR_MEASURE_BAD_INPUT',
+      `event text of ${length} bytes exceeds ${MAX_EVENT_TEXT}`,
+    );
+  }
+  const out = Buffer.allocUnsafe(end);
+  buf.copy(out, textAt, textAt, end);
+  let o = out.writeUInt32LE(mrIndex >>> 0, 0);
+  o = out.writeUInt32LE(EV_EVENT_TAG, o);
+  o = out.writeUInt32LE(1, o);
+  o = out.writeUInt16LE(alg.tpmId, o);
+  const digestAt = o;
+  o = out.writeUInt32LE(8 + length, o + alg.size);
+  const dataAt = o;
+  o = out.writeUInt32LE(AAEL_TAGGED_EVENT_ID, o);
+  out.writeUInt32LE(length, o);
+  const d = digest(alg, out.subarray(dataAt));
+  d.copy(out, digestAt);
+  return { bytes: out, digest: d };
+}
+
+/** The AAEL event of a record built by {@link sealRecord} or {@link encodeRecord}. */
+export function recordEvent(record: Buffer, alg: HashAlg): AaelEvent {
+  const text = record.toString('utf8', recordTextOffset(alg));
+  const a = text.indexOf(' ');
+  const b = text.indexOf(' ', a + 1);
+  return { domain: text.slice(0, a), operation: text.slice(a + 1, b), content: text.slice(b + 1) };
+}
+
 /** How a parse ended: at the end of the bytes, in a torn (incomplete) last record, or at a bad record. */
 export type LogTail = 'clean' | 'torn' | 'corrupt';
 

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalize, digest, encodeRecord, parseLog, SHA256, SHA384, taggedEventData } from '../index.js';
-import {
-  MEMBER_NAME_CACHE_MAX_CHARS,
-  MEMBER_NAME_CACHE_SIZE,
-  MEMBER_ORDER_CACHE_MAX_MEMBERS,
-  MEMBER_ORDER_CACHE_SIZE,
-} from '../jcs.js';
+import { MEMBER_ORDER_CACHE_MAX_MEMBERS, MEMBER_ORDER_CACHE_SIZE } from '../jcs.js';
 
 // guest-components attestation-agent eventlog unit test (test_event_digest): the digest of the
 // TCG2 event data of `domain operation content`.
@@ -195,10 +190,13 @@ test('canonicalize is JSON.stringify with sorted members, and refuses exactly th
     }),
     { numRuns: 2000 },
   );
-  // Member names are remembered up to a bound; past it, and for long names, the text is the same.
-  const many: Record<string, number> = {};
-  for (let i = 0; i < MEMBER_NAME_CACHE_SIZE + 500; i++) many[`k${i}${i % 7 === 0 ? '"\n' : ''}`] = i;
-  many['x'.repeat(MEMBER_NAME_CACHE_MAX_CHARS + 1)] = -1;
+  // Many members, some needing escapes, and long names and values (past the length where the
+  // writer hands a string to Buffer#write in one call, with and without an escape in it).
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 2500; i++) many[`k${i}${i % 7 === 0 ? '"\n' : ''}`] = `v${i}é`;
+  many['x'.repeat(300)] = 'y'.repeat(300);
+  many['z'.repeat(300)] = `${'é'.repeat(299)}"`;
+  many['€'.repeat(300)] = '😀'.repeat(300);
   for (let i = 0; i < 2; i++) assert.equal(canonicalize(many), sortedStringify(many));
   // Member orders are remembered per name sequence: objects sharing a first name but not the
   // rest, the same names in another order, more sequences than the bound, and wide objects.

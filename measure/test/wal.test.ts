@@ -70,7 +70,7 @@ test('a torn or damaged WAL entry is not trusted: any changed byte or missing ta
       assert.equal(decodeWal(bytes.subarray(0, bytes.length - cut)), undefined);
   }
   // A whole checksum over a body too short for its header is refused, not read past its end.
-  const short = Buffer.from('WARDWAL2' + '\0'.repeat(12), 'latin1');
+  const short = Buffer.from(`WARDWAL2${'\0'.repeat(12)}`, 'latin1');
   short.writeUInt16LE(SHA256.tpmId, 16);
   short.writeUInt16LE(SHA256.size, 18);
   const withCrc = Buffer.alloc(short.length + 4);

@@ -1,4 +1,4 @@
-import { type Decision, measuredRequest, payloadSummary } from '../measure/index.js';
+import { agentEventContent, type Decision, payloadSummary } from '../measure/index.js';
 
 /** What the log records about one agent request (the log adds `seq`). */
 export interface RequestEventInput {
@@ -34,13 +34,13 @@ export function requestEventContent(e: RequestEventInput): { readonly [k: string
   if (e.hiddenData !== undefined && isObject(request)) {
     request = { ...request, data: payloadSummary(e.hiddenData) };
   }
-  const content: { [k: string]: unknown } = {
+  const content = agentEventContent({
     rpc: e.requestName,
-    request: measuredRequest(e.requestName, request),
+    request,
     decision: e.decision,
-    policy: e.policyDigest,
-    method: e.method,
-  };
+    policyDigest: e.policyDigest,
+  });
+  content['method'] = e.method;
   if (e.error !== undefined) content['error'] = e.error;
   if (e.rawPayload !== undefined) content['payload'] = payloadSummary(e.rawPayload);
   if (e.ops !== undefined) content['ops'] = e.ops;

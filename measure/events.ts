@@ -21,8 +21,11 @@ export type Decision = 'allow' | 'deny';
 export interface AgentEventInput {
   /** Request message name as the policy sees it, e.g. `CreateContainerRequest`. */
   readonly rpc: string;
-  /** The request exactly as the policy saw it (kata-agent serde JSON shape). */
-  readonly request: JsonValue;
+  /**
+   * The request exactly as the policy saw it (kata-agent serde JSON shape); with 64-bit
+   * integers as bigint, append the content `lossless` (AppendOptions).
+   */
+  readonly request: unknown;
   readonly decision: Decision;
   /** Digest of the policy that decided, e.g. `sha256:…`. */
   readonly policyDigest: string;
@@ -34,11 +37,9 @@ export function payloadSummary(bytes: Uint8Array | readonly number[]): { length:
   return { length: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
 }
 
-/**
- * A request as the log records it: the bulk byte field of WriteStream and CopyFile requests
- * (BULK_DATA_FIELDS) replaced by its length and SHA-256, everything else as it is.
- */
-export function measuredRequest(rpc: string, request: unknown): unknown {
+// The request as the log records it: the bulk byte field of WriteStream and CopyFile requests
+// (BULK_DATA_FIELDS) replaced by its length and SHA-256, everything else as it is.
+function measuredRequest(rpc: string, request: unknown): unknown {
   const field = BULK_DATA_FIELDS[rpc];
   if (!field || request === null || typeof request !== 'object' || Array.isArray(request)) return request;
   const obj = request as { readonly [k: string]: unknown };
@@ -53,10 +54,10 @@ export function measuredRequest(rpc: string, request: unknown): unknown {
  * it with bulk bytes replaced by length + SHA-256, the decision and the policy digest.
  * Use with `log.appendEvent(WARD_DOMAIN, agentOperation(rpc), agentEventContent(input))`.
  */
-export function agentEventContent(input: AgentEventInput): { readonly [k: string]: JsonValue } {
+export function agentEventContent(input: AgentEventInput): { [k: string]: unknown } {
   return {
     rpc: input.rpc,
-    request: measuredRequest(input.rpc, input.request) as JsonValue,
+    request: measuredRequest(input.rpc, input.request),
     decision: input.decision,
     policy: input.policyDigest,
   };

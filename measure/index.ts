@@ -27,7 +27,6 @@ export {
   agentOperation,
   BULK_DATA_FIELDS,
   type Decision,
-  measuredRequest,
   OP_INITDATA,
   OP_POLICY,
   payloadSummary,

@@ -96,21 +96,10 @@ export function encodeRecord(
   ev: AaelEvent,
 ): { bytes: Buffer; digest: Buffer } {
   const e = eventText(ev);
-  // One buffer, the event data (the tagged event, as taggedEventData builds it) written in place
-  // and hashed there: the proxy encodes a record per request.
-  const dataLength = 8 + e.length;
-  const out = Buffer.allocUnsafe(14 + alg.size + 4 + dataLength);
-  let o = out.writeUInt32LE(mrIndex >>> 0, 0);
-  o = out.writeUInt32LE(EV_EVENT_TAG, o);
-  o = out.writeUInt32LE(1, o);
-  o = out.writeUInt16LE(alg.tpmId, o);
-  const digestAt = o;
-  o = out.writeUInt32LE(dataLength, o + alg.size);
-  const dataAt = o;
-  writeTaggedEvent(out, dataAt, e);
-  const d = digest(alg, out.subarray(dataAt));
-  d.copy(out, digestAt);
-  return { bytes: out, digest: d };
+  const at = recordTextOffset(alg);
+  const buf = Buffer.allocUnsafe(at + e.length);
+  buf.write(e.text, at, e.length, 'utf8');
+  return sealRecord(mrIndex, alg, buf, at + e.length);
 }
 
 /** Where the event text starts in a record of `alg`: after the TCG_PCR_EVENT2 and tagged-event headers. */

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AGENT_SERVICE, Client, connect, statusCodeName, TtrpcError } from '../proto/index.js';
+import { processCpuNs } from './cpu.js';
 import { benchPolicy, createContainerInput, RPCS, type Rpc, RULES, SANDBOX_ID, typed } from './kata-pod.js';
 import type { BenchSuite } from './suites.js';
 import { type BenchTable, fmt, percentile } from './table.js';
@@ -89,6 +90,15 @@ interface Route {
   readonly metrics?: string;
   /** Whether the issue's goals apply (the Kata rules routes; not the allow-all one). */
   readonly goal?: boolean;
+  /** The proxy's process (proxies only), for its CPU time. */
+  readonly pid?: number;
+}
+
+/** A route's rate, and the CPU its proxy (if any) and the agent used per call, in µs. */
+interface Rate {
+  readonly perSecond: number;
+  readonly proxyCpuUs: number;
+  readonly agentCpuUs: number;
 }
 
 /**
@@ -144,10 +154,17 @@ async function burst(conns: readonly Client[], rpc: Rpc, ms: number): Promise<[n
 }
 
 /**
- * RPCs/s per route with `clients` connections each. The routes take turns in short slices, the
- * first one rotating, so a change in the host's load over the run falls on all of them alike.
+ * RPCs/s per route with `clients` connections each, and CPU per call. The routes take turns in
+ * short slices, the first one rotating, so a change in the host's load over the run falls on
+ * all of them alike. CPU per call is steadier than the rate under a noisy host's load: it is
+ * what comparing builds needs.
  */
-async function throughput(routes: readonly Route[], rpc: Rpc, clients: number): Promise<number[]> {
+async function throughput(
+  routes: readonly Route[],
+  rpc: Rpc,
+  clients: number,
+  agentPid: number | undefined,
+): Promise<Rate[]> {
   const conns = await Promise.all(
     routes.map((r) =>
       Promise.all(Array.from({ length: clients }, async () => new Client(await connect(r.address)))),
@@ -155,11 +172,17 @@ async function throughput(routes: readonly Route[], rpc: Rpc, clients: number): 
   );
   const calls = routes.map(() => 0);
   const seconds = routes.map(() => 0);
+  const proxyNs = routes.map(() => 0);
+  const agentNs = routes.map(() => 0);
   try {
     for (let s = 0; s < THROUGHPUT_SLICES; s++) {
       for (let k = 0; k < routes.length; k++) {
         const j = (s + k) % routes.length;
+        const p0 = processCpuNs(routes[j]!.pid);
+        const a0 = processCpuNs(agentPid);
         const [n, secs] = await burst(conns[j]!, rpc, THROUGHPUT_MS / THROUGHPUT_SLICES);
+        proxyNs[j]! += processCpuNs(routes[j]!.pid) - p0;
+        agentNs[j]! += processCpuNs(agentPid) - a0;
         calls[j]! += n;
         seconds[j]! += secs;
       }
@@ -167,7 +190,11 @@ async function throughput(routes: readonly Route[], rpc: Rpc, clients: number): 
   } finally {
     for (const cs of conns) for (const c of cs) c.close();
   }
-  return calls.map((n, j) => n / seconds[j]!);
+  return calls.map((n, j) => ({
+    perSecond: n / seconds[j]!,
+    proxyCpuUs: proxyNs[j]! / n / 1000,
+    agentCpuUs: agentNs[j]! / n / 1000,
+  }));
 }
 
 function metricsText(socketPath: string): Promise<string> {
@@ -249,7 +276,14 @@ async function startProxyRoute(
   });
   if (sandbox.outcome.startsWith('PERMISSION_DENIED'))
     throw new Error(`the sandbox is denied: ${sandbox.outcome}`);
-  return { name, address, client, metrics, goal: policy !== null };
+  return {
+    name,
+    address,
+    client,
+    metrics,
+    goal: policy !== null,
+    ...(child.pid === undefined ? {} : { pid: child.pid }),
+  };
 }
 
 async function run(): Promise<readonly BenchTable[]> {
@@ -311,9 +345,19 @@ async function run(): Promise<readonly BenchTable[]> {
     const exec = RPCS[1]!;
     const tRows: string[][] = [];
     const loss32: number[] = [];
+    const cpuNotes: string[] = [];
     for (const n of CONCURRENCY) {
-      const rates = await throughput(routes, exec, n);
+      const measured = await throughput(routes, exec, n, agent.pid);
+      const rates = measured.map((m) => m.perSecond);
       const direct = rates[0]!;
+      cpuNotes.push(
+        `${n} client${n === 1 ? '' : 's'}: ${measured
+          .map(
+            (m, i) =>
+              `${routes[i]!.name} ${i === 0 ? '' : `proxy ${fmt(m.proxyCpuUs, 0)} + `}agent ${fmt(m.agentCpuUs, 0)}`,
+          )
+          .join(', ')}`,
+      );
       if (n === 32) loss32.push(...rates.slice(1).flatMap((p, i) => (proxies[i]!.goal ? [direct / p] : [])));
       tRows.push([
         String(n),
@@ -357,6 +401,7 @@ async function run(): Promise<readonly BenchTable[]> {
         notes: [
           `goal: no more than ${THROUGHPUT_LOSS_GOAL}× loss at 32 clients: ${goalNames.map((n, i) => `${n} ${verdict(loss32[i] ?? Number.NaN, THROUGHPUT_LOSS_GOAL, '×')}`).join(', ')}`,
           'each client is its own connection; the proxy decides and logs in arrival order (group commit) and forwards on one agent connection',
+          `CPU per call in µs (all threads, from /proc schedstat; steadier than RPCs/s on a shared host, so the figure to compare builds by): ${cpuNotes.join('; ')}`,
         ],
       },
     ];

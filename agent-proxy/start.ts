@@ -70,7 +70,7 @@ export async function startProxy(cfg: ProxyConfig, logger?: Logger): Promise<Run
     // Before the new policy event: a SetPolicy policy continues, and the state continues from the
     // log only under the same policy.
     let origin: string = source.origin;
-    const restored = await stepAsync('policy state cannot be rebuilt from the log', async () => {
+    const restored = step('policy state cannot be rebuilt from the log', () => {
       const records = log.takeRecoveredRecords();
       const kept = continuedPolicy(records, cfg.logPath);
       if (kept !== undefined) {

@@ -1,4 +1,5 @@
 import { type BuiltinRegistry, defaultRegistry } from './builtins/index.js';
+import { CallMemo } from './eval/call-memo.js';
 import type { EvalOptions } from './eval/evaluator.js';
 import { DEFAULT_EVAL_LIMITS, type EvalLimits } from './eval/limits.js';
 import type { PrintLog } from './eval/prints.js';
@@ -34,6 +35,14 @@ export interface EngineOptions {
   readonly fastFunctions?: boolean;
   /** Clock for `time.now_ns` (fixed per evaluation); defaults to the system clock. */
   readonly now?: () => bigint;
+  /**
+   * Remember the results of functions that read neither `input` nor the clock, randomness or the
+   * network (nor use `with`) across evaluations, while the policies and the base data stay the
+   * same (on unless false). Decisions, errors and prints are the same as without: results are
+   * reused only in evaluations that gather no prints, and a call that fails is not remembered.
+   * Work a reused call would have charged to {@link EvalLimits} is not charged.
+   */
+  readonly memoiseCalls?: boolean;
 }
 
 /** Options of one query evaluation. */
@@ -120,6 +129,8 @@ export class Engine {
   private readonly registry: BuiltinRegistry;
   private readonly limits: EvalLimits;
   private wasm: WasmPolicy | null = null;
+  /** Results of memoisable calls under the current policies and data; started on first use. */
+  private callMemo: CallMemo | null = null;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.registry = opts.registry ?? defaultRegistry();
@@ -155,6 +166,7 @@ export class Engine {
   private invalidate(): void {
     this.tree = null;
     this.queries.clear();
+    this.callMemo = null;
   }
 
   /** Compiles the current policies now (otherwise done on first evaluation); throws compile errors. */
@@ -169,6 +181,7 @@ export class Engine {
     this.data = mergeObjects(this.data, v);
     this.wasm?.setData(this.data);
     this.queries.clear();
+    this.callMemo = null;
   }
 
   /** Replaces the base data. */
@@ -177,7 +190,7 @@ export class Engine {
     this.addData(doc);
   }
 
-  /** The base data document. */
+  /** The base data document: not to be changed in place (replace it with setData). */
   getData(): ObjectV {
     return this.data;
   }
@@ -219,6 +232,7 @@ export class Engine {
       fastFunctions: this.opts.fastFunctions === true,
       prints: opts.prints !== false,
       nowNs: opts.nowNs ?? this.now(),
+      callMemo: this.opts.memoiseCalls === false ? null : (this.callMemo ??= new CallMemo()),
     };
   }
 

@@ -289,7 +289,14 @@ export function registerJwt(r: BuiltinRegistry): void {
       return [t.header, t.payload, t.signature.toString('hex')];
     },
   });
-  r.register({ name: 'io.jwt.decode_verify', arity: 2, args: ['string', 'object'], impl: decodeVerify });
+  // Checks expiry against the evaluation's clock unless the constraints give a time.
+  r.register({
+    name: 'io.jwt.decode_verify',
+    arity: 2,
+    args: ['string', 'object'],
+    impl: decodeVerify,
+    nondeterministic: true,
+  });
   for (const bits of ['256', '384', '512']) {
     r.register({
       name: `io.jwt.verify_hs${bits}`,

@@ -199,5 +199,5 @@ export function registerNet(r: BuiltinRegistry): void {
     impl: (args) => typeof args[0] === 'string' && parseCIDR(args[0]) !== null,
   });
   r.register({ name: 'net.cidr_merge', arity: 1, impl: merge });
-  r.register({ name: 'net.lookup_ip_addr', arity: 1, impl: lookupIpAddr });
+  r.register({ name: 'net.lookup_ip_addr', arity: 1, impl: lookupIpAddr, nondeterministic: true });
 }

@@ -58,7 +58,11 @@ export interface BuiltinDef {
    * instead of `impl` when the output is unified with a pattern.
    */
   readonly relation?: (args: readonly Value[], ctx: BuiltinContext) => Iterable<Value>;
-  /** True when results may differ between calls with equal inputs (rand, http); disables caching. */
+  /**
+   * True when results may differ between calls with equal operands in different evaluations
+   * (randomness, the clock, the network): calls of functions that use it are never remembered
+   * across evaluations (policy/eval/call-memo.ts).
+   */
   readonly nondeterministic?: boolean;
 }
 

@@ -121,7 +121,8 @@ function format(args: readonly Value[]): Value {
 
 /** Registers `time.*`. */
 export function registerTime(r: BuiltinRegistry): void {
-  r.register({ name: 'time.now_ns', arity: 0, impl: (_args, ctx) => ctx.nowNs });
+  // Fixed within an evaluation, different in the next: no result may be carried over.
+  r.register({ name: 'time.now_ns', arity: 0, impl: (_args, ctx) => ctx.nowNs, nondeterministic: true });
   r.register({
     name: 'time.parse_ns',
     arity: 2,

@@ -2,6 +2,7 @@ import type { Rule, Term } from '../lang/ast.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
+import { argKey, callKey } from './call-memo.js';
 import type { Evaluator } from './evaluator.js';
 import { type Frame, PENDING, UNDEF, type VCont } from './frame.js';
 import { lookup } from './literals.js';
@@ -319,9 +320,25 @@ export function evalFunction(
   args: readonly Value[],
   loc: Loc,
 ): Value | undefined {
+  // Across evaluations only while nothing the result may depend on besides the arguments can
+  // differ: prints are not being gathered (a remembered call prints nothing) and no `with`
+  // replaces data or functions.
+  const shared =
+    node.callKey !== null &&
+    ev.callMemo !== null &&
+    !ev.gatherPrints &&
+    ev.mocks === null &&
+    ev.dataOverrides === null
+      ? ev.callMemo
+      : null;
+  const sharedKey = shared === null ? '' : callKey(node.callKey!, args);
+  if (shared !== null) {
+    const hit = shared.get(node, ev.opts.strictBuiltinErrors, sharedKey);
+    if (hit !== undefined) return hit === UNDEF ? undefined : hit;
+  }
   const useMemo = ev.fastFunctions;
   let memo = useMemo ? ev.fnMemo.get(node) : undefined;
-  const key = !useMemo ? '' : args.length === 1 ? identityKey(args[0]!) : args.map(identityKey).join(SEP);
+  const key = !useMemo ? '' : args.length === 1 ? argKey(args[0]!) : args.map(argKey).join('');
   const hit = memo?.get(key);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;
   // The compiler rejects recursion (compile-recursion.ts); only a `with f as g` mock can bring
@@ -380,6 +397,7 @@ export function evalFunction(
     if (memo === undefined) ev.fnMemo.set(node, (memo = new Map()));
     memo.set(key, result === undefined ? UNDEF : result);
   }
+  if (shared !== null) shared.set(node, ev.opts.strictBuiltinErrors, sharedKey, result);
   return result;
 }
 
@@ -415,20 +433,4 @@ function paramSlots(r: Rule): number[] | null {
   if (hit === undefined) hit = slots;
   paramSlotsOf.set(r, hit);
   return hit;
-}
-
-const ids = new WeakMap<object, number>();
-let nextId = 0;
-
-/**
- * A memo key for a function argument: scalars by value, composites by identity. Values are
- * immutable, so the same object always means the same value; equal values held in different
- * objects only cost a recomputation. Hashing whole documents on every call would cost more.
- */
-function identityKey(v: Value): string {
-  if (v === null || typeof v !== 'object')
-    return typeof v === 'string' ? `s${v}` : `${typeof v}:${String(v)}`;
-  let id = ids.get(v);
-  if (id === undefined) ids.set(v, (id = nextId++));
-  return `#${id}`;
 }

@@ -5,6 +5,7 @@ import { objectPairs } from '../lang/compile-order.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode, RuleTree } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
+import type { CallMemo } from './call-memo.js';
 import { callInfo, evalCall } from './calls.js';
 import { eachMember, evalBuilt, evalEvery, evalSomeIn } from './compound.js';
 import { bodyPlans, DIRECT_FAIL, NOT_DIRECT, runPlan } from './direct.js';
@@ -49,6 +50,8 @@ export interface EvalOptions {
   readonly fastFunctions?: boolean;
   /** See {@link Evaluator.gatherPrints}; on unless false. */
   readonly prints?: boolean;
+  /** Results of memoisable calls kept across evaluations (see {@link CallMemo}); none when null. */
+  readonly callMemo?: CallMemo | null;
 }
 
 /** Evaluates bodies against one compiled policy, data and input: one instance per evaluation. */
@@ -77,6 +80,11 @@ export class Evaluator implements WithState {
    * does with print statements disabled): nothing reads them, and they never change a result.
    */
   readonly gatherPrints: boolean;
+  /**
+   * Where calls of memoisable functions (RuleNode.callKey) find and leave their results across
+   * evaluations; null when the engine keeps none.
+   */
+  readonly callMemo: CallMemo | null;
   steps = 0;
   depth = 0;
   /** The step count at which the clock is next read (a multiple of CLOCK_CHECK_INTERVAL). */
@@ -97,6 +105,7 @@ export class Evaluator implements WithState {
     this.input = opts.input;
     this.fastFunctions = opts.fastFunctions === true;
     this.gatherPrints = opts.prints !== false;
+    this.callMemo = opts.callMemo ?? null;
     this.deadline = Date.now() + opts.limits.maxMillis;
     const cache = new Map<string, unknown>();
     this.ctx = {

@@ -14,6 +14,13 @@ export class RuleNode {
   readonly funcs: Rule[] = [];
   /** Rules whose head continues with non-constant terms after this path (partial objects). */
   readonly dynamic: { readonly rule: Rule; readonly suffix: Term[] }[] = [];
+  /**
+   * For a function whose result depends only on its arguments, the policy and the base data: the
+   * argument positions that result depends on (parameters no definition reads are left out).
+   * Null when its results are not remembered across evaluations. Set by the compiler
+   * (compile-purity.ts).
+   */
+  callKey: readonly number[] | null = null;
   constructor(readonly path: readonly string[]) {}
 
   /** True when rules (not just child packages) define this node's value. */

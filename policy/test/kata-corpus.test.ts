@@ -45,3 +45,29 @@ for (const d of dirs) {
     });
   });
 }
+
+for (const d of dirs) {
+  test(`Kata corpus: ${d} decides the same with call results kept across evaluations`, () => {
+    // Evaluations without prints reuse the results of functions that read no input; each request
+    // is asked twice, so the second answer comes from what the first (and earlier requests) left.
+    const dir = join(corpus, d);
+    const engine = new Engine({ v0Compatible: true });
+    engine.addPolicy(`${d}/policy.rego`, readFileSync(join(dir, 'policy.rego'), 'utf8'));
+    const outs = parseJson(readFileSync(join(dir, 'outputs.json'), 'utf8')) as readonly unknown[];
+    const reqs = corpusRequests(readFileSync(join(dir, 'inputs.txt'), 'utf8'));
+    reqs.forEach((r, i) => {
+      for (const pass of ['cold', 'warm']) {
+        engine.setInputJson(r.input);
+        let got: string;
+        try {
+          const v = engine.evalQuery(`data.agent_policy.${r.ep}`, { prints: false }).rows[0]?.expressions[0]
+            ?.value;
+          got = v === undefined ? 'undefined' : toJson(v);
+        } catch (err) {
+          got = err instanceof PolicyError ? `${err.code}: ${err.message}` : String(err);
+        }
+        assert.equal(got, toJson(outs[i] as never), `${d} request #${i} ${r.ep} (${pass})`);
+      }
+    });
+  });
+}

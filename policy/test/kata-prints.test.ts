@@ -62,7 +62,7 @@ test('printsOnDenial: a second evaluation that would allow changes neither outco
   // A nondeterministic builtin that says no, then yes: the re-run for prints must not apply the
   // ops of an outcome the request did not get.
   let calls = 0;
-  const registry = defaultRegistry();
+  const registry = defaultRegistry().clone();
   registry.register({ name: 'test.flip', arity: 0, impl: () => calls++ % 2 === 1, nondeterministic: true });
   const policy = [
     'package agent_policy',

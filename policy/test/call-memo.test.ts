@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { argKey, callKey } from '../eval/call-memo.js';
+import { defaultRegistry, Engine, equal, fromJs, PolicyError, toJson, type Value } from '../index.js';
+
+// Results of functions that depend only on their arguments, the policy and the base data are
+// kept across evaluations (policy/eval/call-memo.ts). Each case counts how often a function's
+// body really ran, through a builtin that counts its calls.
+
+interface Counted {
+  readonly engine: Engine;
+  readonly calls: () => number;
+}
+
+function counted(rego: string, opts: { memoiseCalls?: boolean } = {}): Counted {
+  let calls = 0;
+  const registry = defaultRegistry().clone();
+  registry.register({
+    name: 'test.count',
+    arity: 1,
+    impl: (args) => {
+      calls++;
+      return args[0]!;
+    },
+  });
+  registry.register({ name: 'test.fresh', arity: 1, impl: (args) => args[0]!, nondeterministic: true });
+  // A clock that moves one tick per evaluation, the same in every engine made here.
+  let tick = 0n;
+  const engine = new Engine({ registry, now: () => tick++, ...opts });
+  engine.addPolicy('p.rego', `package p\nimport rego.v1\n${rego}`);
+  return { engine, calls: () => calls };
+}
+
+function value(e: Engine, query: string, prints = false): string {
+  const v = e.evalQuery(query, { prints }).rows[0]?.expressions[0]?.value;
+  return v === undefined ? 'undefined' : toJson(v);
+}
+
+/** The value `x` is bound to by a query. */
+function bound(e: Engine, query: string): string {
+  const v = e.evalQuery(query, { prints: false }).rows[0]?.bindings.get('x');
+  return v === undefined ? 'undefined' : toJson(v);
+}
+
+/** Policy, the two queries asked in turn, and whether the second reuses the first's result. */
+const CASES: readonly { name: string; rego: string; queries: [string, string]; reused: boolean }[] = [
+  {
+    name: 'arguments only',
+    rego: 'f(x) := test.count(x)',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: true,
+  },
+  {
+    name: 'other arguments',
+    rego: 'f(x) := test.count(x)',
+    queries: ['data.p.f(1)', 'data.p.f(2)'],
+    reused: false,
+  },
+  {
+    name: 'a parameter no definition reads',
+    rego: 'f(x, y) := test.count(x)',
+    queries: ['data.p.f(1, "a")', 'data.p.f(1, "b")'],
+    reused: true,
+  },
+  {
+    name: 'a parameter one of two definitions reads',
+    rego: 'f(x, y) := test.count(x) if y == "a"\nf(x, _) := 0 if false\nf(x, y) := test.count(x) if y == "b"',
+    queries: ['data.p.f(1, "a")', 'data.p.f(1, "b")'],
+    reused: false,
+  },
+  {
+    name: 'equal composite arguments in different objects',
+    rego: 'f(o) := test.count(o.a)',
+    queries: ['data.p.f({"a": [1, {"b": "c"}]})', 'data.p.f({"a": [1, {"b": "c"}]})'],
+    reused: true,
+  },
+  {
+    name: 'composite arguments that differ deep inside',
+    rego: 'f(o) := test.count(o.a)',
+    queries: ['data.p.f({"a": [1, {"b": "c"}]})', 'data.p.f({"a": [1, {"b": "d"}]})'],
+    reused: false,
+  },
+  {
+    name: 'reads input',
+    rego: 'f(x) := test.count(input.a)',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: false,
+  },
+  {
+    name: 'calls a function that reads input',
+    rego: 'g(x) := input.a\nf(x) := test.count(g(x))',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: false,
+  },
+  {
+    name: 'reads a rule that reads input',
+    rego: 'r := input.a\nf(x) := test.count([x, r])',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: false,
+  },
+  {
+    name: 'reads input in a comprehension',
+    rego: 'f(x) := test.count([y | some y in input.l])',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: false,
+  },
+  {
+    name: 'uses with',
+    rego: 'g := input.a\nf(x) := test.count(g) if { g with input.a as x }',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: false,
+  },
+  {
+    name: 'calls a nondeterministic builtin',
+    rego: 'f(x) := test.count(test.fresh(x))',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: false,
+  },
+  {
+    name: 'reads the clock',
+    rego: 'f(x) := test.count([x, time.now_ns()])',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: false,
+  },
+  {
+    name: 'reads base data and rules that read only data',
+    rego: 'r := data.d.v\nf(x) := test.count([x, r, data.d.w])',
+    queries: ['data.p.f(1)', 'data.p.f(1)'],
+    reused: true,
+  },
+];
+
+for (const c of CASES) {
+  test(`call memo: ${c.name} → ${c.reused ? 'reused' : 'evaluated again'}`, () => {
+    const on = counted(c.rego);
+    const off = counted(c.rego, { memoiseCalls: false });
+    for (const x of [on, off]) {
+      x.engine.setData(fromJs({ d: { v: 1, w: 2 } }));
+      x.engine.setInputJson('{"a": 5, "l": [1, 2]}');
+    }
+    const got = c.queries.map((q) => value(on.engine, q));
+    assert.deepEqual(
+      got,
+      c.queries.map((q) => value(off.engine, q)),
+      'the same results as without the memo',
+    );
+    assert.equal(on.calls(), c.reused ? 1 : 2);
+    assert.equal(off.calls(), 2);
+  });
+}
+
+test('call memo: evaluations that gather prints run every call, and print', () => {
+  const { engine, calls } = counted('f(x) := test.count(x) if print("in f", x)');
+  assert.equal(value(engine, 'data.p.f(1)'), '1');
+  assert.equal(value(engine, 'data.p.f(1)'), '1');
+  const r = engine.evalQuery('data.p.f(1)', { prints: true });
+  assert.equal(r.prints.length, 1);
+  assert.match(r.prints[0]!, /in f 1$/);
+  assert.equal(calls(), 2, 'once without prints, once with');
+});
+
+test('call memo: forgotten when the base data or the policies change', () => {
+  const { engine, calls } = counted('f(x) := test.count([x, data.d.v])');
+  engine.setData(fromJs({ d: { v: 1 } }));
+  assert.equal(value(engine, 'data.p.f(1)'), '[1,1]');
+  engine.setData(fromJs({ d: { v: 2 } }));
+  assert.equal(value(engine, 'data.p.f(1)'), '[1,2]');
+  engine.addData(fromJs({ d: { v: 3 } }));
+  assert.equal(value(engine, 'data.p.f(1)'), '[1,3]');
+  engine.addPolicy('p.rego', 'package p\nimport rego.v1\nf(x) := test.count([x, data.d.v, "new"])');
+  assert.equal(value(engine, 'data.p.f(1)'), '[1,3,"new"]');
+  assert.equal(calls(), 4);
+  assert.equal(value(engine, 'data.p.f(1)'), '[1,3,"new"]');
+  assert.equal(calls(), 4);
+});
+
+test('call memo: a with in force runs the call, and leaves the remembered result alone', () => {
+  const { engine, calls } = counted('f(x) := test.count([x, data.d.v])');
+  engine.setData(fromJs({ d: { v: 1 } }));
+  assert.equal(value(engine, 'data.p.f(1)'), '[1,1]');
+  assert.equal(bound(engine, 'x := data.p.f(1) with data.d.v as 9'), '[1,9]');
+  assert.equal(bound(engine, 'x := data.p.f(1) with test.count as "mock"'), '"mock"');
+  assert.equal(value(engine, 'data.p.f(1)'), '[1,1]');
+  assert.equal(calls(), 2);
+});
+
+test('call memo: strict and lenient builtin errors are kept apart, and errors are not kept', () => {
+  const { engine, calls } = counted('f(x) := test.count(to_number(x))');
+  assert.equal(value(engine, 'data.p.f("x")'), 'undefined', 'lenient: undefined');
+  assert.equal(value(engine, 'data.p.f("x")'), 'undefined');
+  assert.equal(calls(), 0, 'to_number failed before test.count ran');
+  for (let i = 0; i < 2; i++) {
+    assert.throws(
+      () => engine.evalQuery('data.p.f("x")', { prints: false, strictBuiltinErrors: true }),
+      (e: unknown) => e instanceof PolicyError && /to_number/.test(e.message),
+      'strict: an error every time',
+    );
+  }
+  assert.equal(value(engine, 'data.p.f("7")'), '7');
+  assert.equal(
+    toJson(
+      engine.evalQuery('data.p.f("7")', { prints: false, strictBuiltinErrors: true }).rows[0]!.expressions[0]!
+        .value,
+    ),
+    '7',
+  );
+  assert.equal(calls(), 2, 'one lenient and one strict evaluation of f("7")');
+});
+
+// Values as JSON produces them: what request inputs and policy data are made of.
+const jsonValue = fc.letrec((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, true, false),
+    fc.string({ unit: fc.constantFrom('a', 's', '1', ':', '#', '\u0000', 'z', 'é') }),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.array(tie('v'), { maxLength: 3 }),
+    fc.dictionary(fc.string({ maxLength: 3 }), tie('v'), { maxKeys: 3 }),
+  ),
+})).v;
+
+test('argument keys: equal keys only for equal argument lists; copies of a value share a key', () => {
+  fc.assert(
+    fc.property(
+      fc.array(jsonValue, { minLength: 1, maxLength: 3 }),
+      fc.array(jsonValue, { minLength: 1, maxLength: 3 }),
+      (a, b) => {
+        const n = Math.min(a.length, b.length);
+        const positions = [...Array(n).keys()];
+        const va = a.slice(0, n).map((x) => fromJs(x));
+        const vb = b.slice(0, n).map((x) => fromJs(x));
+        if (callKey(positions, va) === callKey(positions, vb)) {
+          for (let i = 0; i < n; i++)
+            assert.ok(equal(va[i] as Value, vb[i] as Value), 'equal keys name equal values');
+        }
+        const copies = a.slice(0, n).map((x) => fromJs(JSON.parse(JSON.stringify(x))));
+        assert.equal(callKey(positions, copies), callKey(positions, va), 'a copy has the same key');
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  assert.notEqual(callKey([0, 1], ['a\u0000sb', 'c']), callKey([0, 1], ['a', 'b\u0000sc']));
+  assert.notEqual(argKey(fromJs(1)), argKey(fromJs('1')));
+});

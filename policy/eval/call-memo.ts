@@ -10,16 +10,30 @@ import { UNDEF } from './frame.js';
 export const CALL_MEMO_ENTRIES_PER_FUNCTION = 512;
 
 /**
+ * Most results remembered in all, and most characters of their keys: past either the memo
+ * starts over. Together with {@link CALL_MEMO_MAX_KEY_CHARS} they bound its memory whatever the
+ * requests carry.
+ */
+export const CALL_MEMO_MAX_ENTRIES = 8192;
+/** See {@link CALL_MEMO_MAX_ENTRIES}. */
+export const CALL_MEMO_MAX_CHARS = 4 * 1024 * 1024;
+/** Calls whose key is longer than this are evaluated every time, not remembered. */
+export const CALL_MEMO_MAX_KEY_CHARS = 16 * 1024;
+
+/**
  * Most distinct composite values given one id by their content (see {@link argKey}); beyond it
  * the table starts over, which only stops later copies from sharing the ids of earlier ones.
  */
 export const INTERNED_VALUES_MAX = 8192;
+/** Most characters of content those ids are kept under; past it the table starts over too. */
+export const INTERNED_CHARS_MAX = 4 * 1024 * 1024;
 
 /** Composites deeper than this get an id of their own instead of one shared by content. */
 const INTERN_DEPTH_MAX = 32;
 
 const ids = new WeakMap<object, number>();
 const byContent = new Map<string, number>();
+let contentChars = 0;
 let nextId = 0;
 
 /**
@@ -47,8 +61,12 @@ function keyAt(v: Value, depth: number): string {
     if (id === undefined) {
       id = nextId++;
       if (content !== null) {
-        if (byContent.size >= INTERNED_VALUES_MAX) byContent.clear();
+        if (byContent.size >= INTERNED_VALUES_MAX || contentChars + content.length > INTERNED_CHARS_MAX) {
+          byContent.clear();
+          contentChars = 0;
+        }
         byContent.set(content, id);
+        contentChars += content.length;
       }
     }
     ids.set(v, id);
@@ -92,18 +110,41 @@ type Table = Map<RuleNode, Map<string, Value | typeof UNDEF>>;
  */
 export class CallMemo {
   private readonly tables: [Table, Table] = [new Map(), new Map()];
+  private entries = 0;
+  private chars = 0;
 
   /** The remembered result (UNDEF: undefined), or undefined when none. */
   get(node: RuleNode, strict: boolean, key: string): Value | typeof UNDEF | undefined {
     return this.tables[strict ? 1 : 0].get(node)?.get(key);
   }
 
-  /** Remembers a result (undefined: the call had none). */
+  /** Remembers a result (undefined: the call had none), unless its key is too long. */
   set(node: RuleNode, strict: boolean, key: string, v: Value | undefined): void {
+    if (key.length > CALL_MEMO_MAX_KEY_CHARS) return;
+    if (this.entries >= CALL_MEMO_MAX_ENTRIES || this.chars + key.length > CALL_MEMO_MAX_CHARS) {
+      this.tables[0].clear();
+      this.tables[1].clear();
+      this.entries = 0;
+      this.chars = 0;
+    }
     const table = this.tables[strict ? 1 : 0];
     let m = table.get(node);
     if (m === undefined) table.set(node, (m = new Map()));
-    else if (m.size >= CALL_MEMO_ENTRIES_PER_FUNCTION) m.delete(m.keys().next().value!);
+    else if (m.size >= CALL_MEMO_ENTRIES_PER_FUNCTION) {
+      const oldest = m.keys().next().value!;
+      m.delete(oldest);
+      this.entries--;
+      this.chars -= oldest.length;
+    }
+    if (!m.has(key)) {
+      this.entries++;
+      this.chars += key.length;
+    }
     m.set(key, v === undefined ? UNDEF : v);
+  }
+
+  /** How many results are remembered, and the characters of their keys (for tests). */
+  get size(): { readonly entries: number; readonly chars: number } {
+    return { entries: this.entries, chars: this.chars };
   }
 }

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { argKey, callKey } from '../eval/call-memo.js';
+import {
+  argKey,
+  CALL_MEMO_ENTRIES_PER_FUNCTION,
+  CALL_MEMO_MAX_ENTRIES,
+  CALL_MEMO_MAX_KEY_CHARS,
+  CallMemo,
+  callKey,
+} from '../eval/call-memo.js';
+import { UNDEF } from '../eval/frame.js';
 import { defaultRegistry, Engine, equal, fromJs, PolicyError, toJson, type Value } from '../index.js';
+import { RuleNode } from '../lang/rule-tree.js';
 
 // Results of functions that depend only on their arguments, the policy and the base data are
 // kept across evaluations (policy/eval/call-memo.ts). Each case counts how often a function's
@@ -243,4 +252,25 @@ test('argument keys: equal keys only for equal argument lists; copies of a value
   );
   assert.notEqual(callKey([0, 1], ['a\u0000sb', 'c']), callKey([0, 1], ['a', 'b\u0000sc']));
   assert.notEqual(argKey(fromJs(1)), argKey(fromJs('1')));
+});
+
+test('call memo: bounded per function, in all, and by key length', () => {
+  const memo = new CallMemo();
+  const f = new RuleNode(['p', 'f']);
+  for (let i = 0; i < CALL_MEMO_ENTRIES_PER_FUNCTION + 10; i++) memo.set(f, false, `k${i}`, true);
+  assert.equal(memo.size.entries, CALL_MEMO_ENTRIES_PER_FUNCTION);
+  assert.equal(memo.get(f, false, 'k0'), undefined, 'the oldest went first');
+  assert.equal(memo.get(f, false, `k${CALL_MEMO_ENTRIES_PER_FUNCTION + 9}`), true);
+  assert.equal(memo.get(f, true, `k${CALL_MEMO_ENTRIES_PER_FUNCTION + 9}`), undefined, 'strict kept apart');
+  memo.set(f, false, 'gone', undefined);
+  assert.equal(memo.get(f, false, 'gone'), UNDEF, 'an undefined result is remembered as such');
+  memo.set(f, false, 'x'.repeat(CALL_MEMO_MAX_KEY_CHARS + 1), true);
+  assert.equal(memo.get(f, false, 'x'.repeat(CALL_MEMO_MAX_KEY_CHARS + 1)), undefined, 'too long to keep');
+  const nodes = Array.from({ length: 40 }, (_, i) => new RuleNode(['p', `g${i}`]));
+  let most = 0;
+  for (let i = 0; i < 2 * CALL_MEMO_MAX_ENTRIES; i++) {
+    memo.set(nodes[i % nodes.length]!, false, `k${i}`, true);
+    most = Math.max(most, memo.size.entries);
+  }
+  assert.ok(most <= CALL_MEMO_MAX_ENTRIES, `at most ${CALL_MEMO_MAX_ENTRIES} results (${most})`);
 });

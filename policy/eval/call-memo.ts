@@ -1,6 +1,7 @@
 import type { RuleNode } from '../lang/rule-tree.js';
-import { Dec, ObjectV, type SetV, type Value } from '../value/index.js';
+import { Dec, type Value } from '../value/index.js';
 import { UNDEF } from './frame.js';
+import { valueId } from './intern.js';
 
 /**
  * Most results remembered per function; beyond it the oldest is forgotten. Calls whose
@@ -21,75 +22,17 @@ export const CALL_MEMO_MAX_CHARS = 4 * 1024 * 1024;
 export const CALL_MEMO_MAX_KEY_CHARS = 16 * 1024;
 
 /**
- * Most distinct composite values given one id by their content (see {@link argKey}); beyond it
- * the table starts over, which only stops later copies from sharing the ids of earlier ones.
- */
-export const INTERNED_VALUES_MAX = 8192;
-/** Most characters of content those ids are kept under; past it the table starts over too. */
-export const INTERNED_CHARS_MAX = 4 * 1024 * 1024;
-
-/** Composites deeper than this get an id of their own instead of one shared by content. */
-const INTERN_DEPTH_MAX = 32;
-
-const ids = new WeakMap<object, number>();
-const byContent = new Map<string, number>();
-let contentChars = 0;
-let nextId = 0;
-
-/**
- * A memo key for one argument. Scalars are keyed by value. A composite (array, object, set) is
- * keyed by an id that every composite with the same content in the same order shares: its
- * members' keys, interned bottom-up, so that a request's `input.process` finds what an equal
- * one computed earlier, while each object's id is worked out once (values are immutable, so an
- * object's content never changes). Keys are self-delimiting (strings length-prefixed, the rest
+ * A memo key for one argument: scalars by value, composites by an id that equal values share
+ * (see {@link valueId}). Keys are self-delimiting (strings length-prefixed, the rest
  * NUL-terminated), so a list of them joined without separators names one argument list only.
  */
 export function argKey(v: Value): string {
-  return keyAt(v, 0);
-}
-
-function keyAt(v: Value, depth: number): string {
   if (typeof v === 'string') return `s${v.length}:${v}`;
   if (v === null) return 'z\u0000';
   if (typeof v === 'boolean') return v ? 't\u0000' : 'f\u0000';
   if (typeof v === 'bigint') return `i${v}\u0000`;
   if (v instanceof Dec) return `d${v.m}e${v.s}\u0000`;
-  let id = ids.get(v);
-  if (id === undefined) {
-    const content = depth < INTERN_DEPTH_MAX ? contentOf(v, depth + 1) : null;
-    id = content === null ? undefined : byContent.get(content);
-    if (id === undefined) {
-      id = nextId++;
-      if (content !== null) {
-        if (byContent.size >= INTERNED_VALUES_MAX || contentChars + content.length > INTERNED_CHARS_MAX) {
-          byContent.clear();
-          contentChars = 0;
-        }
-        byContent.set(content, id);
-        contentChars += content.length;
-      }
-    }
-    ids.set(v, id);
-  }
-  return `#${id}\u0000`;
-}
-
-// The content of a composite as its members' keys, tagged by kind and prefixed by their number.
-function contentOf(v: readonly Value[] | ObjectV | SetV, depth: number): string {
-  if (Array.isArray(v)) {
-    let s = `A${v.length}:`;
-    for (let i = 0; i < v.length; i++) s += keyAt(v[i]!, depth);
-    return s;
-  }
-  if (v instanceof ObjectV) {
-    let s = `O${v.size}:`;
-    for (const [k, x] of v.rawEntries()) s += keyAt(k, depth) + keyAt(x, depth);
-    return s;
-  }
-  const set = v as SetV;
-  let s = `S${set.size}:`;
-  for (const x of set.rawValues()) s += keyAt(x, depth);
-  return s;
+  return `#${valueId(v)}\u0000`;
 }
 
 /** The key of a call's arguments at the given positions. */

@@ -10,6 +10,7 @@ import {
   callKey,
 } from '../eval/call-memo.js';
 import { UNDEF } from '../eval/frame.js';
+import { valueId } from '../eval/intern.js';
 import { defaultRegistry, Engine, equal, fromJs, PolicyError, toJson, type Value } from '../index.js';
 import { RuleNode } from '../lang/rule-tree.js';
 
@@ -273,4 +274,23 @@ test('call memo: bounded per function, in all, and by key length', () => {
     most = Math.max(most, memo.size.entries);
   }
   assert.ok(most <= CALL_MEMO_MAX_ENTRIES, `at most ${CALL_MEMO_MAX_ENTRIES} results (${most})`);
+});
+
+test('value ids: values the hash cannot tell apart still get their own ids', () => {
+  // The hash reads 32 characters from each end of a string and 16 levels of nesting: these
+  // differ only where it does not look, so `equal` must tell them apart.
+  const middle = (c: string): string => `${'a'.repeat(40)}${c}${'b'.repeat(40)}`;
+  const a = fromJs([middle('x')]) as Value[];
+  const b = fromJs([middle('y')]) as Value[];
+  assert.notEqual(valueId(a), valueId(b));
+  assert.equal(valueId(fromJs([middle('x')]) as Value[]), valueId(a), 'an equal copy shares the id');
+  const deep = (leaf: string): unknown => {
+    let v: unknown = leaf;
+    for (let i = 0; i < 20; i++) v = [v];
+    return v;
+  };
+  assert.notEqual(valueId(fromJs(deep('x')) as Value[]), valueId(fromJs(deep('y')) as Value[]));
+  const o1 = fromJs({ k: 1, l: 2 });
+  const o2 = fromJs({ k: 1, l: 3 });
+  assert.notEqual(argKey(o1), argKey(o2));
 });

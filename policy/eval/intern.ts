@@ -1,0 +1,115 @@
+import { Dec, equal, ObjectV, type SetV, type Value } from '../value/index.js';
+
+// Ids for composite values (arrays, objects, sets) that equal values share, so that a memo
+// keyed by them (call-memo.ts) finds what an equal value computed before: each request's
+// `input.process` is a new object, but usually the same value as the last one's. An object's id
+// is worked out once and kept beside it (values are immutable); a new object is hashed, and the
+// candidates with its hash are compared with `equal`, which decides alone: the hash only picks
+// whom to compare with, so collisions cost a comparison, never a wrong id.
+
+/**
+ * Most values kept as the representatives of their ids, and most weight (members plus string
+ * characters) among them: past either the table starts over, which only stops later equal
+ * values from sharing the ids of earlier ones.
+ */
+export const INTERNED_VALUES_MAX = 8192;
+/** See {@link INTERNED_VALUES_MAX}. */
+export const INTERNED_WEIGHT_MAX = 4 * 1024 * 1024;
+
+/** Levels of a value the hash looks at; deeper ones are left to `equal`. */
+const HASH_DEPTH = 16;
+/** Characters of a string the hash reads from each end; the rest is left to `equal`. */
+const HASH_CHARS = 32;
+
+interface Interned {
+  readonly value: Value;
+  readonly id: number;
+}
+
+const ids = new WeakMap<object, number>();
+const byHash = new Map<number, Interned[]>();
+let kept = 0;
+let weight = 0;
+let nextId = 0;
+// Members and string characters of the value being hashed, and whether the hash left parts of
+// it unread (module variables rather than a return value: hashing must not allocate).
+let hashedWeight = 0;
+let truncated = false;
+
+/** The id of a composite value: equal to another's only when the values are equal. */
+export function valueId(v: readonly Value[] | ObjectV | SetV): number {
+  let id = ids.get(v);
+  if (id !== undefined) return id;
+  hashedWeight = 0;
+  truncated = false;
+  const h = hashOf(v, 0);
+  let bucket = byHash.get(h);
+  if (bucket !== undefined) {
+    for (const c of bucket) {
+      if (equal(c.value, v)) {
+        ids.set(v, c.id);
+        return c.id;
+      }
+    }
+  }
+  id = nextId++;
+  if (kept >= INTERNED_VALUES_MAX || weight + hashedWeight > INTERNED_WEIGHT_MAX) {
+    byHash.clear();
+    kept = 0;
+    weight = 0;
+    bucket = undefined;
+  }
+  // A value deeper than the hash reads has a weight that was not counted: it gets an id of its
+  // own but is not kept, so that what is kept stays within the bounds.
+  if (!truncated && hashedWeight <= INTERNED_WEIGHT_MAX) {
+    if (bucket === undefined) byHash.set(h, (bucket = []));
+    bucket.push({ value: v, id });
+    kept++;
+    weight += hashedWeight;
+  }
+  ids.set(v, id);
+  return id;
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193);
+}
+
+function hashString(h: number, s: string): number {
+  const n = s.length;
+  hashedWeight += n;
+  h = mix(h, n);
+  if (n <= 2 * HASH_CHARS) {
+    for (let i = 0; i < n; i++) h = mix(h, s.charCodeAt(i));
+  } else {
+    for (let i = 0; i < HASH_CHARS; i++) h = mix(h, s.charCodeAt(i));
+    for (let i = n - HASH_CHARS; i < n; i++) h = mix(h, s.charCodeAt(i));
+  }
+  return h;
+}
+
+function hashOf(v: Value, depth: number): number {
+  hashedWeight++;
+  if (typeof v === 'string') return hashString(0x73, v);
+  if (v === null) return 0x7a;
+  if (typeof v === 'boolean') return v ? 0x74 : 0x66;
+  if (typeof v === 'bigint') return mix(0x69, Number(BigInt.asIntN(32, v)));
+  if (v instanceof Dec) return mix(mix(0x64, Number(BigInt.asIntN(32, v.m))), v.s);
+  if (depth >= HASH_DEPTH) {
+    truncated = true;
+    return 0x2e;
+  }
+  let h: number;
+  if (Array.isArray(v)) {
+    h = mix(0x41, v.length);
+    for (let i = 0; i < v.length; i++) h = mix(h, hashOf(v[i]!, depth + 1));
+  } else if (v instanceof ObjectV) {
+    h = mix(0x4f, v.size);
+    for (const [k, x] of v.rawEntries()) h = mix(mix(h, hashOf(k, depth + 1)), hashOf(x, depth + 1));
+  } else {
+    const s = v as SetV;
+    h = mix(0x53, s.size);
+    for (const x of s.rawValues()) h = mix(h, hashOf(x, depth + 1));
+  }
+  return h;
+}

@@ -36,11 +36,13 @@ export interface EngineOptions {
   /** Clock for `time.now_ns` (fixed per evaluation); defaults to the system clock. */
   readonly now?: () => bigint;
   /**
-   * Remember the results of functions that read neither `input` nor the clock, randomness or the
-   * network (nor use `with`) across evaluations, while the policies and the base data stay the
-   * same (on unless false). Decisions, errors and prints are the same as without: results are
-   * reused only in evaluations that gather no prints, and a call that fails is not remembered.
-   * Work a reused call would have charged to {@link EvalLimits} is not charged.
+   * Remember across evaluations, while the policies and the base data stay the same, the results
+   * of functions that read neither `input` nor the clock, randomness or the network (nor use
+   * `with`), keyed by their arguments, and the values of complete rules that read no clock,
+   * randomness or network, keyed by the input paths they read (on unless false). Decisions,
+   * errors and prints are the same as without: results are reused only in evaluations that
+   * gather no prints, and a failure is not remembered. Work a reused result would have charged
+   * to {@link EvalLimits} is not charged.
    */
   readonly memoiseCalls?: boolean;
 }

@@ -1,5 +1,5 @@
 import type { RuleNode } from '../lang/rule-tree.js';
-import { Dec, type Value } from '../value/index.js';
+import { Dec, ObjectV, type Value } from '../value/index.js';
 import { UNDEF } from './frame.js';
 import { valueId } from './intern.js';
 
@@ -35,6 +35,23 @@ export function argKey(v: Value): string {
   return `#${valueId(v)}\u0000`;
 }
 
+/**
+ * The key of the input a rule reads: for each path, the value there (`u` when a key on the way
+ * is missing, so that every ref through it is undefined), or the value where the path stops
+ * being an object and how far it got (a set or an array answers the rest itself).
+ */
+export function inputKey(input: Value | undefined, paths: readonly (readonly string[])[]): string {
+  let key = '';
+  for (const p of paths) {
+    let v: Value | undefined = input;
+    let i = 0;
+    while (i < p.length && v instanceof ObjectV) v = v.getStr(p[i++]!);
+    if (v === undefined) key += 'u\u0000';
+    else key += (i < p.length ? `p${i}\u0000` : '') + argKey(v);
+  }
+  return key;
+}
+
 /** The key of a call's arguments at the given positions. */
 export function callKey(positions: readonly number[], args: readonly Value[]): string {
   let key = '';
@@ -46,10 +63,11 @@ type Table = Map<RuleNode, Map<string, Value | typeof UNDEF>>;
 
 /**
  * Results of calls of functions whose value depends only on their arguments, the policy and the
- * base data (RuleNode.callKey), kept across evaluations. An engine holds one per policy and
- * data: it starts a new one whenever either changes, so nothing here outlives what it was
- * computed from. Results under strict builtin errors are kept apart (an error there is
- * undefined otherwise); errors are never kept, so a call that failed runs again.
+ * base data (RuleNode.callKey), and values of rules that depend only on the input paths they
+ * read, the policy and the base data (RuleNode.inputKey), kept across evaluations. An engine
+ * holds one per policy and data: it starts a new one whenever either changes, so nothing here
+ * outlives what it was computed from. Results under strict builtin errors are kept apart (an
+ * error there is undefined otherwise); errors are never kept, so what failed runs again.
  */
 export class CallMemo {
   private readonly tables: [Table, Table] = [new Map(), new Map()];

@@ -2,7 +2,7 @@ import type { Rule, Term } from '../lang/ast.js';
 import { type Loc, PolicyError } from '../lang/errors.js';
 import type { RuleNode } from '../lang/rule-tree.js';
 import { equal, ObjectV, SetV, type Value } from '../value/index.js';
-import { argKey, callKey } from './call-memo.js';
+import { argKey, callKey, inputKey } from './call-memo.js';
 import type { Evaluator } from './evaluator.js';
 import { type Frame, PENDING, UNDEF, type VCont } from './frame.js';
 import { lookup } from './literals.js';
@@ -165,6 +165,24 @@ export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined
     }
     return m === UNDEF ? undefined : m;
   }
+  // Across evaluations too when the rule reads only the input (the paths of its key), the
+  // policy and the base data, under the same conditions as function results (evalFunction).
+  const shared =
+    node.inputKey !== null &&
+    ev.callMemo !== null &&
+    !ev.gatherPrints &&
+    ev.mocks === null &&
+    ev.dataOverrides === null
+      ? ev.callMemo
+      : null;
+  const sharedKey = shared === null ? '' : inputKey(ev.input, node.inputKey!);
+  if (shared !== null) {
+    const hit = shared.get(node, ev.opts.strictBuiltinErrors, sharedKey);
+    if (hit !== undefined) {
+      ev.memo.set(node, hit);
+      return hit === UNDEF ? undefined : hit;
+    }
+  }
   ev.memo.set(node, PENDING);
   ev.enter(firstLoc(node));
   let v: Value | undefined;
@@ -175,6 +193,7 @@ export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined
     ev.memo.delete(node);
   }
   ev.memo.set(node, v === undefined ? UNDEF : v);
+  if (shared !== null) shared.set(node, ev.opts.strictBuiltinErrors, sharedKey, v);
   return v;
 }
 

@@ -4,15 +4,20 @@ import { dependencies, rulesOf } from './compile-deps.js';
 import type { RuleNode, RuleTree } from './rule-tree.js';
 import { forEachChild } from './term-children.js';
 
-// Which functions may have their results remembered across evaluations (policy/eval/call-memo.ts).
-// A call's result may then depend only on its arguments, the policy and the base data, which the
-// engine holds still between evaluations (it forgets every result when either changes). So the
-// function, and everything it may evaluate, must not read `input`, must not use `with` (which
-// would have to be replayed), and must call no builtin whose result can differ between calls
-// with equal operands (declared `nondeterministic`: the clock, randomness, the network).
+// What may be remembered across evaluations (policy/eval/call-memo.ts). A function's result may
+// then depend only on its arguments, the policy and the base data; a complete rule's value only on
+// the input, the policy and the base data. The engine holds policy and data still between
+// evaluations (it forgets everything when either changes), so what matters is that neither the
+// node nor anything it may evaluate uses `with` (which would have to be replayed) or calls a
+// builtin whose result can differ between calls with equal operands (declared
+// `nondeterministic`: the clock, randomness, the network), and, for a function, reads `input`.
+// For a rule, the input paths it reads are worked out so that only they key its value.
+
+/** Visits a term; false to skip what is inside it. */
+type Visit = (t: Term) => boolean | undefined;
 
 /** Calls `visit` on every term of a body, nested bodies and `with` modifiers included. */
-function forEachBodyTerm(body: Body, visit: (t: Term) => void): void {
+function forEachBodyTerm(body: Body, visit: Visit): void {
   for (const e of body) {
     switch (e.k) {
       case 'term':
@@ -46,8 +51,8 @@ function forEachBodyTerm(body: Body, visit: (t: Term) => void): void {
   }
 }
 
-function forEachTerm(t: Term, visit: (t: Term) => void): void {
-  visit(t);
+function forEachTerm(t: Term, visit: Visit): void {
+  if (visit(t) === false) return;
   switch (t.t) {
     case 'acomp':
     case 'scomp':
@@ -65,7 +70,7 @@ function forEachTerm(t: Term, visit: (t: Term) => void): void {
 }
 
 /** Calls `visit` on every term of a rule and its else chain: head, arguments, body, value. */
-function forEachRuleTerm(r: Rule, visit: (t: Term) => void): void {
+function forEachRuleTerm(r: Rule, visit: Visit): void {
   for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
     for (const t of cur.ref) forEachTerm(t, visit);
     if (cur.args !== null) for (const a of cur.args) forEachTerm(a, visit);
@@ -83,24 +88,59 @@ function usesWith(body: Body): boolean {
   return false;
 }
 
-/** True when a rule reads `input`, uses `with`, or calls an unknown or nondeterministic builtin. */
-function locallyImpure(r: Rule, registry: BuiltinRegistry): boolean {
-  let impure = false;
-  for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) if (usesWith(cur.body)) impure = true;
-  forEachRuleTerm(r, (t) => {
-    if (t.t === 'var' && t.slot === INPUT_SLOT) impure = true;
+/** What a rule may read besides its arguments and data: `input` paths, and whether it is impure. */
+interface Reads {
+  /** Uses `with`, or calls an unknown or nondeterministic builtin. */
+  impure: boolean;
+  /** The `input` paths read (constant leading keys; [] for the whole input). */
+  readonly input: string[][];
+}
+
+function isPrintCall(t: Term): boolean {
+  return t.t === 'call' && t.target?.kind === 'builtin' && t.target.name === 'print';
+}
+
+// A print's operands are not evaluated when prints are not gathered, the only evaluations that
+// use remembered results: what they read does not count.
+function localReads(r: Rule, registry: BuiltinRegistry): Reads {
+  const reads: Reads = { impure: false, input: [] };
+  for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule)
+    if (usesWith(cur.body)) reads.impure = true;
+  const visit: Visit = (t) => {
+    if (isPrintCall(t)) return false;
+    if (t.t === 'ref' && t.head.t === 'var' && t.head.slot === INPUT_SLOT) {
+      const path: string[] = [];
+      for (const seg of t.path) {
+        if (seg.t !== 'val' || typeof seg.v !== 'string') break;
+        path.push(seg.v);
+      }
+      reads.input.push(path);
+      for (const seg of t.path) forEachTerm(seg, visit);
+      return false;
+    }
+    if (t.t === 'var' && t.slot === INPUT_SLOT) reads.input.push([]);
     else if (t.t === 'acomp' || t.t === 'scomp' || t.t === 'ocomp') {
-      if (usesWith(t.body)) impure = true;
+      if (usesWith(t.body)) reads.impure = true;
     } else if (t.t === 'call') {
       const target = t.target;
-      if (target === undefined) impure = true;
+      if (target === undefined) reads.impure = true;
       else if (target.kind === 'builtin') {
         const def = registry.get(target.name);
-        if (def === undefined || def.nondeterministic === true) impure = true;
+        if (def === undefined || def.nondeterministic === true) reads.impure = true;
       }
     }
-  });
-  return impure;
+    return true;
+  };
+  forEachRuleTerm(r, visit);
+  return reads;
+}
+
+/** The paths without those another one covers (a prefix of them); [[]] when one is the whole input. */
+function covering(paths: readonly string[][]): string[][] {
+  const sorted = [...paths].sort((a, b) => a.length - b.length);
+  const out: string[][] = [];
+  for (const p of sorted) if (!out.some((q) => q.every((seg, i) => p[i] === seg))) out.push(p);
+  return out;
 }
 
 /**
@@ -112,8 +152,11 @@ function unusedParam(funcs: readonly Rule[], i: number): boolean {
     const p = r.args?.[i];
     if (p === undefined || p.t !== 'var' || p.slot < 0) return false;
     let uses = 0;
+    // Print operands are not evaluated in the evaluations that use remembered results.
     forEachRuleTerm(r, (t) => {
+      if (isPrintCall(t)) return false;
       if (t.t === 'var' && t.slot === p.slot) uses++;
+      return true;
     });
     if (uses !== 1) return false;
   }
@@ -121,26 +164,45 @@ function unusedParam(funcs: readonly Rule[], i: number): boolean {
 }
 
 /**
- * Sets {@link RuleNode.callKey} on every function whose results may be remembered across
- * evaluations: the argument positions its result depends on.
+ * Marks what may be remembered across evaluations (policy/eval/call-memo.ts):
+ * {@link RuleNode.callKey} on functions that read no input, with the argument positions their
+ * results depend on, and {@link RuleNode.inputKey} on complete rules, with the input paths they
+ * (and everything they may evaluate) read. Neither is set when the node, or anything it may
+ * evaluate, uses `with` or a nondeterministic builtin.
  */
-export function markMemoisableCalls(tree: RuleTree, registry: BuiltinRegistry): void {
+export function markMemoisable(tree: RuleTree, registry: BuiltinRegistry): void {
   const edges = dependencies(tree);
-  const pure = new Map<RuleNode, boolean>();
+  const reads = new Map<RuleNode, Reads>();
   // The graph is acyclic (checkRecursion ran first), so a depth-first walk settles every node.
-  const isPure = (n: RuleNode): boolean => {
-    const known = pure.get(n);
+  const readsOf = (n: RuleNode): Reads => {
+    const known = reads.get(n);
     if (known !== undefined) return known;
-    let ok = !rulesOf(n).some((r) => locallyImpure(r, registry));
-    for (const m of edges.get(n) ?? []) if (ok && !isPure(m)) ok = false;
-    pure.set(n, ok);
-    return ok;
+    const all: Reads = { impure: false, input: [] };
+    const add = (r: Reads): void => {
+      if (r.impure) all.impure = true;
+      all.input.push(...r.input);
+    };
+    for (const r of rulesOf(n)) add(localReads(r, registry));
+    for (const m of edges.get(n) ?? []) add(readsOf(m));
+    const settled: Reads = { impure: all.impure, input: covering(all.input) };
+    reads.set(n, settled);
+    return settled;
   };
   for (const n of edges.keys()) {
-    if (n.funcs.length === 0 || !isPure(n)) continue;
-    const arity = n.funcs[0]!.args?.length ?? 0;
-    const key: number[] = [];
-    for (let i = 0; i < arity; i++) if (!unusedParam(n.funcs, i)) key.push(i);
-    n.callKey = key;
+    const r = readsOf(n);
+    if (r.impure) continue;
+    if (n.funcs.length > 0) {
+      if (r.input.length > 0) continue;
+      const arity = n.funcs[0]!.args?.length ?? 0;
+      const key: number[] = [];
+      for (let i = 0; i < arity; i++) if (!unusedParam(n.funcs, i)) key.push(i);
+      n.callKey = key;
+    } else if (
+      n.complete.length + n.defaults.length > 0 &&
+      n.contains.length === 0 &&
+      n.dynamic.length === 0
+    ) {
+      n.inputKey = r.input;
+    }
   }
 }

@@ -2,7 +2,7 @@ import type { BuiltinRegistry } from '../builtins/index.js';
 import type { Body, Expr, Module, Rule, Term } from './ast.js';
 import { bindMetadata } from './compile-metadata.js';
 import { allSlots, slotNames as collectSlotNames, inputs, orderBody } from './compile-order.js';
-import { markMemoisableCalls } from './compile-purity.js';
+import { markMemoisable } from './compile-purity.js';
 import { checkRecursion } from './compile-recursion.js';
 import { exprTerms, resolveBody, resolveTerm } from './compile-resolve.js';
 import { type ModuleContext, patternVarNames, Scope, termVarNames } from './compile-scope.js';
@@ -53,7 +53,7 @@ export function compileModules(modules: readonly Module[], registry: BuiltinRegi
   }
   tree.check();
   checkRecursion(tree);
-  markMemoisableCalls(tree, registry);
+  markMemoisable(tree, registry);
   bindMetadata(modules, compiled);
   return tree;
 }

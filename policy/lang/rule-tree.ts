@@ -21,6 +21,12 @@ export class RuleNode {
    * (compile-purity.ts).
    */
   callKey: readonly number[] | null = null;
+  /**
+   * For a complete rule whose value depends only on the input, the policy and the base data: the
+   * `input` paths its value depends on (leading constant keys; [] for the whole input). Null when
+   * its value is not remembered across evaluations. Set by the compiler (compile-purity.ts).
+   */
+  inputKey: readonly (readonly string[])[] | null = null;
   constructor(readonly path: readonly string[]) {}
 
   /** True when rules (not just child packages) define this node's value. */

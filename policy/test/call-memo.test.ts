@@ -160,6 +160,86 @@ for (const c of CASES) {
   });
 }
 
+/** A rule `r`, the inputs of two evaluations of `data.p.r`, and whether the second reuses the first's value. */
+const RULE_CASES: readonly { name: string; rego: string; inputs: [string, string]; reused: boolean }[] = [
+  {
+    name: 'the same input path',
+    rego: 'r := test.count(input.a)',
+    inputs: ['{"a": 1, "b": 1}', '{"a": 1, "b": 2}'],
+    reused: true,
+  },
+  {
+    name: 'another value there',
+    rego: 'r := test.count(input.a)',
+    inputs: ['{"a": 1}', '{"a": 2}'],
+    reused: false,
+  },
+  {
+    name: 'an equal composite there',
+    rego: 'r := test.count(input.a.b)',
+    inputs: ['{"a": {"b": [1, {"c": "d"}]}, "x": 1}', '{"a": {"b": [1, {"c": "d"}]}, "x": 2}'],
+    reused: true,
+  },
+  {
+    name: 'a missing key, then a null there',
+    rego: 'r := test.count(input.a.b) if input.a.b else := test.count(0)',
+    inputs: ['{"x": 1}', '{"a": {"b": null}}'],
+    reused: false,
+  },
+  {
+    name: 'an index after the path',
+    rego: 'r := test.count(input.l[0])',
+    inputs: ['{"l": [1, 2], "x": 1}', '{"l": [1, 3], "x": 2}'],
+    reused: false,
+  },
+  {
+    name: 'the whole input',
+    rego: 'r := test.count(count(input))',
+    inputs: ['{"a": 1, "b": 1}', '{"a": 1, "b": 2}'],
+    reused: false,
+  },
+  {
+    name: 'the whole input, in a print only',
+    rego: 'r := test.count(input.a) if print(input)',
+    inputs: ['{"a": 1, "b": 1}', '{"a": 1, "b": 2}'],
+    reused: true,
+  },
+  {
+    name: 'a function reading input, called by the rule',
+    rego: 'g(x) := input.b\nr := test.count([input.a, g(1)])',
+    inputs: ['{"a": 1, "b": 1}', '{"a": 1, "b": 2}'],
+    reused: false,
+  },
+  {
+    name: 'another rule reading other paths',
+    rego: 's := input.b\nr := test.count([input.a, s])',
+    inputs: ['{"a": 1, "b": 1, "c": 1}', '{"a": 1, "b": 1, "c": 2}'],
+    reused: true,
+  },
+  {
+    name: 'the clock',
+    rego: 'r := test.count([input.a, time.now_ns()])',
+    inputs: ['{"a": 1}', '{"a": 1}'],
+    reused: false,
+  },
+];
+
+for (const c of RULE_CASES) {
+  test(`rule memo: ${c.name} → ${c.reused ? 'reused' : 'evaluated again'}`, () => {
+    const on = counted(c.rego);
+    const off = counted(c.rego, { memoiseCalls: false });
+    const got = [on, off].map((x) =>
+      c.inputs.map((input) => {
+        x.engine.setInputJson(input);
+        return value(x.engine, 'data.p.r');
+      }),
+    );
+    assert.deepEqual(got[0], got[1], 'the same values as without the memo');
+    assert.equal(on.calls(), c.reused ? 1 : 2);
+    assert.equal(off.calls(), 2);
+  });
+}
+
 test('call memo: evaluations that gather prints run every call, and print', () => {
   const { engine, calls } = counted('f(x) := test.count(x) if print("in f", x)');
   assert.equal(value(engine, 'data.p.f(1)'), '1');

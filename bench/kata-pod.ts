@@ -112,6 +112,30 @@ export function typed(name: MessageName, input: unknown): Uint8Array {
 export interface Rpc {
   readonly method: string;
   readonly bytes: Uint8Array;
+  /** Requests that calls send in turn instead of `bytes` alone (see {@link requestBytes}). */
+  readonly variants?: readonly Uint8Array[];
+}
+
+/** Distinct exec ids the ExecProcess calls cycle through. */
+const EXEC_VARIANTS = 4096;
+
+/**
+ * The bench pod's ExecProcess under exec id `n`: the same process each time, as kubelet's exec
+ * probes send it, each under an id of its own, as the runtime numbers execs. A cache keyed by
+ * the request's bytes would never hit.
+ */
+export function execRequest(n: number): Uint8Array {
+  return typed('grpc.ExecProcessRequest', {
+    container_id: APP_ID,
+    exec_id: `exec-${n.toString(16).padStart(8, '0')}`,
+    process: process_(['echo', 'hi'], false),
+  });
+}
+
+/** The request the `n`th call of an RPC sends. */
+export function requestBytes(rpc: Rpc, n: number): Uint8Array {
+  const v = rpc.variants;
+  return v === undefined || v.length === 0 ? rpc.bytes : v[n % v.length]!;
 }
 
 /** The benchmarked RPCs of the app container: CreateContainer, ExecProcess, ReadStdout. */
@@ -122,11 +146,8 @@ export const RPCS: readonly Rpc[] = [
   },
   {
     method: 'ExecProcess',
-    bytes: typed('grpc.ExecProcessRequest', {
-      container_id: APP_ID,
-      exec_id: 'exec1',
-      process: process_(['echo', 'hi'], false),
-    }),
+    bytes: execRequest(0),
+    variants: Array.from({ length: EXEC_VARIANTS }, (_, n) => execRequest(n)),
   },
   {
     method: 'ReadStdout',

@@ -16,6 +16,13 @@ export const INTERNED_VALUES_MAX = 8192;
 /** See {@link INTERNED_VALUES_MAX}. */
 export const INTERNED_WEIGHT_MAX = 4 * 1024 * 1024;
 
+/**
+ * Most values kept under one hash. Requests can be made to collide (the hash is cheap, not
+ * keyed), and each lookup compares with every value kept under its hash: past this, a value
+ * gets an id of its own and is not kept, so a lookup costs at most this many comparisons.
+ */
+export const INTERNED_PER_HASH_MAX = 8;
+
 /** Levels of a value the hash looks at; deeper ones are left to `equal`. */
 const HASH_DEPTH = 16;
 /** Characters of a string the hash reads from each end; the rest is left to `equal`. */
@@ -61,7 +68,7 @@ export function valueId(v: readonly Value[] | ObjectV | SetV): number {
   }
   // A value deeper than the hash reads has a weight that was not counted: it gets an id of its
   // own but is not kept, so that what is kept stays within the bounds.
-  if (!truncated && hashedWeight <= INTERNED_WEIGHT_MAX) {
+  if (!truncated && hashedWeight <= INTERNED_WEIGHT_MAX && (bucket?.length ?? 0) < INTERNED_PER_HASH_MAX) {
     if (bucket === undefined) byHash.set(h, (bucket = []));
     bucket.push({ value: v, id });
     kept++;
@@ -71,8 +78,23 @@ export function valueId(v: readonly Value[] | ObjectV | SetV): number {
   return id;
 }
 
+// MurmurHash3's per-block step: every bit of x moves the whole of h.
 function mix(h: number, x: number): number {
-  return Math.imul(h ^ x, 0x01000193);
+  let k = Math.imul(x, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+const f64 = new Float64Array(1);
+const i32 = new Int32Array(f64.buffer);
+
+// By the nearest double, both halves of it: the low bits of an integer that came from a large
+// double are all zero, so they alone would put all such numbers under one hash.
+function hashNumber(h: number, x: number): number {
+  f64[0] = x;
+  return mix(mix(h, i32[0]!), i32[1]!);
 }
 
 function hashString(h: number, s: string): number {
@@ -93,8 +115,8 @@ function hashOf(v: Value, depth: number): number {
   if (typeof v === 'string') return hashString(0x73, v);
   if (v === null) return 0x7a;
   if (typeof v === 'boolean') return v ? 0x74 : 0x66;
-  if (typeof v === 'bigint') return mix(0x69, Number(BigInt.asIntN(32, v)));
-  if (v instanceof Dec) return mix(mix(0x64, Number(BigInt.asIntN(32, v.m))), v.s);
+  if (typeof v === 'bigint') return hashNumber(0x69, Number(v));
+  if (v instanceof Dec) return mix(hashNumber(0x64, Number(v.m)), v.s);
   if (depth >= HASH_DEPTH) {
     truncated = true;
     return 0x2e;

@@ -10,7 +10,7 @@ import {
   callKey,
 } from '../eval/call-memo.js';
 import { UNDEF } from '../eval/frame.js';
-import { valueId } from '../eval/intern.js';
+import { INTERNED_PER_HASH_MAX, valueId } from '../eval/intern.js';
 import { defaultRegistry, Engine, equal, fromJs, PolicyError, toJson, type Value } from '../index.js';
 import { RuleNode } from '../lang/rule-tree.js';
 
@@ -373,4 +373,14 @@ test('value ids: values the hash cannot tell apart still get their own ids', () 
   const o1 = fromJs({ k: 1, l: 2 });
   const o2 = fromJs({ k: 1, l: 3 });
   assert.notEqual(argKey(o1), argKey(o2));
+});
+
+test('value ids: values made to share a hash are kept only so far, and never share an id', () => {
+  const colliding = (i: number): Value[] =>
+    fromJs([`${'a'.repeat(40)}${String(i).padStart(4, '0')}${'b'.repeat(40)}`]) as Value[];
+  const ids = Array.from({ length: 3 * INTERNED_PER_HASH_MAX }, (_, i) => valueId(colliding(i)));
+  assert.equal(new Set(ids).size, ids.length, 'distinct values, distinct ids');
+  assert.equal(valueId(colliding(0)), ids[0], 'an early one is kept: a copy shares its id');
+  const last = ids.length - 1;
+  assert.notEqual(valueId(colliding(last)), ids[last], 'one past the bound is not kept');
 });

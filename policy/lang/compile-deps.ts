@@ -1,6 +1,7 @@
-import type { Expr, Rule, Term } from './ast.js';
+import type { Rule } from './ast.js';
 import { DATA_SLOT } from './ast.js';
 import type { RuleNode, RuleTree } from './rule-tree.js';
+import { forEachRuleTerm, forEachTerm, type Visit } from './term-walk.js';
 
 // What each rule node may evaluate: the analyses that need the graph of rules (recursion,
 // memoisable calls) read it from here.
@@ -11,85 +12,23 @@ type Pattern = (string | null | typeof NEVER)[];
 /** A constant segment that cannot name a rule (a number, an array...). */
 const NEVER: unique symbol = Symbol('never');
 
-function dataRefs(t: Term, out: Pattern[]): void {
-  switch (t.t) {
-    case 'ref': {
-      if (t.head.t === 'var' && t.head.slot === DATA_SLOT) {
-        out.push(t.path.map((s) => (s.t !== 'val' ? null : typeof s.v === 'string' ? s.v : NEVER)));
-      } else dataRefs(t.head, out);
-      for (const s of t.path) dataRefs(s, out);
-      return;
-    }
-    case 'var':
-      if (t.slot === DATA_SLOT) out.push([]);
-      return;
-    case 'arr':
-    case 'set':
-      for (const x of t.items) dataRefs(x, out);
-      return;
-    case 'obj':
-      for (const [k, v] of t.items) {
-        dataRefs(k, out);
-        dataRefs(v, out);
-      }
-      return;
-    case 'call':
-      if (t.target?.kind === 'func') out.push([...t.target.path]);
-      for (const a of t.args) dataRefs(a, out);
-      return;
-    case 'acomp':
-    case 'scomp':
-      dataRefs(t.head, out);
-      bodyRefs(t.body, out);
-      return;
-    case 'ocomp':
-      dataRefs(t.key, out);
-      dataRefs(t.val, out);
-      bodyRefs(t.body, out);
-      return;
-    default:
-      return;
-  }
-}
-
-function bodyRefs(body: readonly Expr[], out: Pattern[]): void {
-  for (const e of body) {
-    switch (e.k) {
-      case 'term':
-        dataRefs(e.term, out);
-        break;
-      case 'unify':
-        dataRefs(e.a, out);
-        dataRefs(e.b, out);
-        break;
-      case 'somein':
-        dataRefs(e.coll, out);
-        if (e.key) dataRefs(e.key, out);
-        dataRefs(e.val, out);
-        break;
-      case 'every':
-        dataRefs(e.coll, out);
-        bodyRefs(e.body, out);
-        break;
-      default:
-        break;
-    }
-    // `with` targets replace documents; their values are evaluated normally.
-    if ('with' in e) for (const w of e.with) dataRefs(w.value, out);
-  }
-}
-
+// What a rule may evaluate under data: `data.<path>` refs as patterns, calls of user functions.
 function ruleRefs(r: Rule, out: Pattern[]): void {
-  for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
-    bodyRefs(cur.body, out);
-    dataRefs(cur.value, out);
-    if (cur.key) dataRefs(cur.key, out);
-    for (const t of cur.ref.slice(1)) dataRefs(t, out);
-  }
+  const visit: Visit = (t) => {
+    if (t.t === 'ref' && t.head.t === 'var' && t.head.slot === DATA_SLOT) {
+      out.push(t.path.map((s) => (s.t !== 'val' ? null : typeof s.v === 'string' ? s.v : NEVER)));
+      for (const s of t.path) forEachTerm(s, visit);
+      return false;
+    }
+    if (t.t === 'var' && t.slot === DATA_SLOT) out.push([]);
+    else if (t.t === 'call' && t.target?.kind === 'func') out.push([...t.target.path]);
+    return true;
+  };
+  forEachRuleTerm(r, visit);
 }
 
 /** Rule-bearing nodes a reference may evaluate: matching ancestors with rules, or descendants. */
-export function targets(tree: RuleTree, pattern: Pattern): RuleNode[] {
+function targets(tree: RuleTree, pattern: Pattern): RuleNode[] {
   const out: RuleNode[] = [];
   const visit = (n: RuleNode, i: number): void => {
     if (n.hasRules) {

@@ -2,7 +2,7 @@ import type { BuiltinRegistry } from '../builtins/index.js';
 import { type Body, INPUT_SLOT, type Rule, type Term } from './ast.js';
 import { dependencies, rulesOf } from './compile-deps.js';
 import type { RuleNode, RuleTree } from './rule-tree.js';
-import { forEachChild } from './term-children.js';
+import { forEachBodyTerm, forEachRuleTerm, forEachTerm, type Visit } from './term-walk.js';
 
 // What may be remembered across evaluations (policy/eval/call-memo.ts). A function's result may
 // then depend only on its arguments, the policy and the base data; a complete rule's value only on
@@ -12,73 +12,6 @@ import { forEachChild } from './term-children.js';
 // builtin whose result can differ between calls with equal operands (declared
 // `nondeterministic`: the clock, randomness, the network), and, for a function, reads `input`.
 // For a rule, the input paths it reads are worked out so that only they key its value.
-
-/** Visits a term; false to skip what is inside it. */
-type Visit = (t: Term) => boolean | undefined;
-
-/** Calls `visit` on every term of a body, nested bodies and `with` modifiers included. */
-function forEachBodyTerm(body: Body, visit: Visit): void {
-  for (const e of body) {
-    switch (e.k) {
-      case 'term':
-        forEachTerm(e.term, visit);
-        break;
-      case 'unify':
-        forEachTerm(e.a, visit);
-        forEachTerm(e.b, visit);
-        break;
-      case 'some':
-        for (const v of e.vars) forEachTerm(v, visit);
-        break;
-      case 'somein':
-        if (e.key !== null) forEachTerm(e.key, visit);
-        forEachTerm(e.val, visit);
-        forEachTerm(e.coll, visit);
-        break;
-      case 'every':
-        if (e.key !== null) forEachTerm(e.key, visit);
-        forEachTerm(e.val, visit);
-        forEachTerm(e.coll, visit);
-        forEachBodyTerm(e.body, visit);
-        break;
-    }
-    if (e.k !== 'some') {
-      for (const w of e.with) {
-        forEachTerm(w.target, visit);
-        forEachTerm(w.value, visit);
-      }
-    }
-  }
-}
-
-function forEachTerm(t: Term, visit: Visit): void {
-  if (visit(t) === false) return;
-  switch (t.t) {
-    case 'acomp':
-    case 'scomp':
-      forEachTerm(t.head, visit);
-      forEachBodyTerm(t.body, visit);
-      return;
-    case 'ocomp':
-      forEachTerm(t.key, visit);
-      forEachTerm(t.val, visit);
-      forEachBodyTerm(t.body, visit);
-      return;
-    default:
-      forEachChild(t, (x) => forEachTerm(x, visit));
-  }
-}
-
-/** Calls `visit` on every term of a rule and its else chain: head, arguments, body, value. */
-function forEachRuleTerm(r: Rule, visit: Visit): void {
-  for (let cur: Rule | null = r; cur !== null; cur = cur.elseRule) {
-    for (const t of cur.ref) forEachTerm(t, visit);
-    if (cur.args !== null) for (const a of cur.args) forEachTerm(a, visit);
-    if (cur.key !== null) forEachTerm(cur.key, visit);
-    forEachTerm(cur.value, visit);
-    forEachBodyTerm(cur.body, visit);
-  }
-}
 
 function usesWith(body: Body): boolean {
   for (const e of body) {

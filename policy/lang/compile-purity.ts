@@ -2,7 +2,7 @@ import type { BuiltinRegistry } from '../builtins/index.js';
 import { type Body, INPUT_SLOT, type Rule, type Term } from './ast.js';
 import { dependencies, rulesOf } from './compile-deps.js';
 import type { RuleNode, RuleTree } from './rule-tree.js';
-import { forEachBodyTerm, forEachRuleTerm, forEachTerm, type Visit } from './term-walk.js';
+import { forEachRuleTerm, forEachTerm, type Visit } from './term-walk.js';
 
 // What may be remembered across evaluations (policy/eval/call-memo.ts). A function's result may
 // then depend only on its arguments, the policy and the base data; a complete rule's value only on

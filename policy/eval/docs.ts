@@ -166,15 +166,8 @@ export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined
     return m === UNDEF ? undefined : m;
   }
   // Across evaluations too when the rule reads only the input (the paths of its key), the
-  // policy and the base data, under the same conditions as function results (evalFunction).
-  const shared =
-    node.inputKey !== null &&
-    ev.callMemo !== null &&
-    !ev.gatherPrints &&
-    ev.mocks === null &&
-    ev.dataOverrides === null
-      ? ev.callMemo
-      : null;
+  // policy and the base data.
+  const shared = node.inputKey === null ? null : ev.sharedMemo();
   const sharedKey = shared === null ? '' : inputKey(ev.input, node.inputKey!);
   if (shared !== null) {
     const hit = shared.get(node, ev.opts.strictBuiltinErrors, sharedKey);
@@ -339,17 +332,9 @@ export function evalFunction(
   args: readonly Value[],
   loc: Loc,
 ): Value | undefined {
-  // Across evaluations only while nothing the result may depend on besides the arguments can
-  // differ: prints are not being gathered (a remembered call prints nothing) and no `with`
-  // replaces data or functions.
-  const shared =
-    node.callKey !== null &&
-    ev.callMemo !== null &&
-    !ev.gatherPrints &&
-    ev.mocks === null &&
-    ev.dataOverrides === null
-      ? ev.callMemo
-      : null;
+  // Across evaluations too when the result depends only on the arguments (those of its key),
+  // the policy and the base data.
+  const shared = node.callKey === null ? null : ev.sharedMemo();
   const sharedKey = shared === null ? '' : callKey(node.callKey!, args);
   if (shared !== null) {
     const hit = shared.get(node, ev.opts.strictBuiltinErrors, sharedKey);

@@ -117,6 +117,15 @@ export class Evaluator implements WithState {
     };
   }
 
+  /**
+   * The memo of results kept across evaluations, when this point of the evaluation may use it:
+   * prints are not being gathered (a remembered result prints nothing) and no `with` replaces
+   * data or functions (the results were computed without them). Null otherwise.
+   */
+  sharedMemo(): CallMemo | null {
+    return this.gatherPrints || this.mocks !== null || this.dataOverrides !== null ? null : this.callMemo;
+  }
+
   /** Charges work to the budget; throws when steps or time run out. */
   tick(n = 1): void {
     this.steps += n;

@@ -1,62 +1,12 @@
 import { ObjectV, type Value } from '../value/index.js';
 import { scopeOf } from './annotations.js';
-import type { Body, Module, Rule, Term } from './ast.js';
+import type { Module, Rule } from './ast.js';
+import { forEachRuleTerm } from './term-walk.js';
 
 /** `rego.metadata.rule`: its value depends on the rule it is written in. */
 export const METADATA_RULE = 'rego.metadata.rule';
 /** `rego.metadata.chain`: likewise. */
 export const METADATA_CHAIN = 'rego.metadata.chain';
-
-function visitTerm(t: Term, fn: (t: Extract<Term, { t: 'call' }>) => void): void {
-  switch (t.t) {
-    case 'ref':
-      visitTerm(t.head, fn);
-      for (const p of t.path) visitTerm(p, fn);
-      return;
-    case 'arr':
-    case 'set':
-      for (const x of t.items) visitTerm(x, fn);
-      return;
-    case 'obj':
-      for (const [k, v] of t.items) {
-        visitTerm(k, fn);
-        visitTerm(v, fn);
-      }
-      return;
-    case 'call':
-      fn(t);
-      for (const a of t.args) visitTerm(a, fn);
-      return;
-    case 'acomp':
-    case 'scomp':
-      visitTerm(t.head, fn);
-      visitBody(t.body, fn);
-      return;
-    case 'ocomp':
-      visitTerm(t.key, fn);
-      visitTerm(t.val, fn);
-      visitBody(t.body, fn);
-      return;
-    default:
-      return;
-  }
-}
-
-function visitBody(body: Body, fn: (t: Extract<Term, { t: 'call' }>) => void): void {
-  for (const e of body) {
-    if (e.k === 'term') visitTerm(e.term, fn);
-    else if (e.k === 'unify') {
-      visitTerm(e.a, fn);
-      visitTerm(e.b, fn);
-    } else if (e.k === 'somein') {
-      visitTerm(e.coll, fn);
-    } else if (e.k === 'every') {
-      visitTerm(e.coll, fn);
-      visitBody(e.body, fn);
-    }
-    if ('with' in e) for (const w of e.with) visitTerm(w.value, fn);
-  }
-}
 
 function rulePath(r: Rule): string[] {
   const out = [...r.module.pkg];
@@ -104,15 +54,11 @@ export function bindMetadata(modules: readonly Module[], rules: readonly Rule[])
           chain.push(entry(pkg.slice(0, n), a));
       }
     }
-    for (let cur: Rule | null = rule; cur !== null; cur = cur.elseRule) {
-      const visit = (t: Extract<Term, { t: 'call' }>): void => {
-        if (t.target?.kind !== 'builtin') return;
-        if (t.target.name === METADATA_RULE) t.constant = own ?? new ObjectV();
-        else if (t.target.name === METADATA_CHAIN) t.constant = chain;
-      };
-      visitBody(cur.body, visit);
-      visitTerm(cur.value, visit);
-      if (cur.key !== null) visitTerm(cur.key, visit);
-    }
+    forEachRuleTerm(rule, (t) => {
+      if (t.t !== 'call' || t.target?.kind !== 'builtin') return true;
+      if (t.target.name === METADATA_RULE) t.constant = own ?? new ObjectV();
+      else if (t.target.name === METADATA_CHAIN) t.constant = chain;
+      return true;
+    });
   }
 }

@@ -8,13 +8,17 @@ import { Dec, equal, ObjectV, type SetV, type Value } from '../value/index.js';
 // whom to compare with, so collisions cost a comparison, never a wrong id.
 
 /**
- * Most values kept as the representatives of their ids, and most weight (members plus string
- * characters) among them: past either the table starts over, which only stops later equal
- * values from sharing the ids of earlier ones.
+ * Most values kept as the representatives of their ids, and most memory among them (an
+ * estimate: {@link MEMBER_BYTES} per member, two bytes per string character): past either the
+ * table starts over, which only stops later equal values from sharing the ids of earlier ones.
+ * A pod's repeated requests need a few dozen; a stream of requests all unlike each other just
+ * cycles through the table.
  */
-export const INTERNED_VALUES_MAX = 8192;
+export const INTERNED_VALUES_MAX = 1024;
 /** See {@link INTERNED_VALUES_MAX}. */
-export const INTERNED_WEIGHT_MAX = 4 * 1024 * 1024;
+export const INTERNED_BYTES_MAX = 8 * 1024 * 1024;
+/** What one member of a kept value is counted as (an object entry or an array element, with V8's overhead). */
+export const MEMBER_BYTES = 64;
 
 /**
  * Most values kept under one hash. Requests can be made to collide (the hash is cheap, not
@@ -38,7 +42,7 @@ const byHash = new Map<number, Interned[]>();
 let kept = 0;
 let weight = 0;
 let nextId = 0;
-// Members and string characters of the value being hashed, and whether the hash left parts of
+// The estimated bytes of the value being hashed, and whether the hash left parts of
 // it unread (module variables rather than a return value: hashing must not allocate).
 let hashedWeight = 0;
 let truncated = false;
@@ -60,7 +64,7 @@ export function valueId(v: readonly Value[] | ObjectV | SetV): number {
     }
   }
   id = nextId++;
-  if (kept >= INTERNED_VALUES_MAX || weight + hashedWeight > INTERNED_WEIGHT_MAX) {
+  if (kept >= INTERNED_VALUES_MAX || weight + hashedWeight > INTERNED_BYTES_MAX) {
     byHash.clear();
     kept = 0;
     weight = 0;
@@ -68,7 +72,7 @@ export function valueId(v: readonly Value[] | ObjectV | SetV): number {
   }
   // A value deeper than the hash reads has a weight that was not counted: it gets an id of its
   // own but is not kept, so that what is kept stays within the bounds.
-  if (!truncated && hashedWeight <= INTERNED_WEIGHT_MAX && (bucket?.length ?? 0) < INTERNED_PER_HASH_MAX) {
+  if (!truncated && hashedWeight <= INTERNED_BYTES_MAX && (bucket?.length ?? 0) < INTERNED_PER_HASH_MAX) {
     if (bucket === undefined) byHash.set(h, (bucket = []));
     bucket.push({ value: v, id });
     kept++;
@@ -99,7 +103,7 @@ function hashNumber(h: number, x: number): number {
 
 function hashString(h: number, s: string): number {
   const n = s.length;
-  hashedWeight += n;
+  hashedWeight += 2 * n;
   h = mix(h, n);
   if (n <= 2 * HASH_CHARS) {
     for (let i = 0; i < n; i++) h = mix(h, s.charCodeAt(i));
@@ -111,7 +115,7 @@ function hashString(h: number, s: string): number {
 }
 
 function hashOf(v: Value, depth: number): number {
-  hashedWeight++;
+  hashedWeight += MEMBER_BYTES;
   if (typeof v === 'string') return hashString(0x73, v);
   if (v === null) return 0x7a;
   if (typeof v === 'boolean') return v ? 0x74 : 0x66;

@@ -10,7 +10,7 @@ import {
   callKey,
 } from '../eval/call-memo.js';
 import { UNDEF } from '../eval/frame.js';
-import { INTERNED_PER_HASH_MAX, valueId } from '../eval/intern.js';
+import { INTERNED_PER_HASH_MAX, INTERNED_VALUES_MAX, valueId } from '../eval/intern.js';
 import { defaultRegistry, Engine, equal, fromJs, PolicyError, toJson, type Value } from '../index.js';
 import { RuleNode } from '../lang/rule-tree.js';
 
@@ -383,4 +383,12 @@ test('value ids: values made to share a hash are kept only so far, and never sha
   assert.equal(valueId(colliding(0)), ids[0], 'an early one is kept: a copy shares its id');
   const last = ids.length - 1;
   assert.notEqual(valueId(colliding(last)), ids[last], 'one past the bound is not kept');
+});
+
+test('value ids: the table of kept values starts over when full, so it stays bounded', () => {
+  const v = (i: number): Value[] => fromJs([`bounded-${i}`]) as Value[];
+  const first = valueId(v(0));
+  assert.equal(valueId(v(0)), first, 'kept: a copy shares the id');
+  for (let i = 1; i <= INTERNED_VALUES_MAX; i++) valueId(v(i));
+  assert.notEqual(valueId(v(0)), first, 'forgotten once the table started over');
 });

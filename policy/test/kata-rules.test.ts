@@ -10,48 +10,57 @@ const here = dirname(fileURLToPath(import.meta.url));
 const rulesDir = resolve(here, '../../../../shared/conformance/kata-policy/rules');
 const rulesFile = resolve(rulesDir, 'rules.rego');
 
-function rules(t: { skip: (m: string) => void }): KataPolicy | null {
+function rules(t: { skip: (m: string) => void }, printsOnDenial = false): KataPolicy | null {
   if (!existsSync(rulesFile)) {
     t.skip(`Kata rules not found at ${rulesFile}`);
     return null;
   }
-  return new KataPolicy(readFileSync(rulesFile, 'utf8') + policyDataRego(), { file: 'rules.rego' });
+  return new KataPolicy(readFileSync(rulesFile, 'utf8') + policyDataRego(), {
+    file: 'rules.rego',
+    printsOnDenial,
+  });
 }
 
-test('rules.rego: state follows CreateContainer, ExecProcess and RemoveContainer', (t) => {
-  const kp = rules(t);
-  if (kp === null) return;
-  assert.equal(toJson(kp.state), '{}');
+// printsOnDenial is how the proxy decides: without prints, so with results kept across
+// evaluations (docs/POLICY.md), which the state patches must start over.
+for (const printsOnDenial of [false, true]) {
+  test(`rules.rego: state follows CreateContainer, ExecProcess and RemoveContainer${printsOnDenial ? ' (printsOnDenial)' : ''}`, (t) => {
+    const kp = rules(t, printsOnDenial);
+    if (kp === null) return;
+    assert.equal(toJson(kp.state), '{}');
 
-  const sandbox = kp.decide('CreateContainerRequest', fromJs(createContainer('sandbox', IDS.sandbox)));
-  assert.equal(sandbox.allowed, true, sandbox.message);
-  const app = kp.decide('CreateContainerRequest', fromJs(createContainer('container', IDS.app)));
-  assert.equal(app.allowed, true, app.message);
-  const state = kp.state as ObjectV;
-  assert.equal(toJson(state.getStr(IDS.sandbox)!), '0');
-  assert.equal(toJson(state.getStr(IDS.app)!), '1');
-  assert.equal(state.getStr('sandbox_name'), 'mypod');
-  assert.equal(state.getStr('namespace'), 'default');
+    const sandbox = kp.decide('CreateContainerRequest', fromJs(createContainer('sandbox', IDS.sandbox)));
+    assert.equal(sandbox.allowed, true, sandbox.message);
+    const app = kp.decide('CreateContainerRequest', fromJs(createContainer('container', IDS.app)));
+    assert.equal(app.allowed, true, app.message);
+    const state = kp.state as ObjectV;
+    assert.equal(toJson(state.getStr(IDS.sandbox)!), '0');
+    assert.equal(toJson(state.getStr(IDS.app)!), '1');
+    assert.equal(state.getStr('sandbox_name'), 'mypod');
+    assert.equal(state.getStr('namespace'), 'default');
 
-  const exec = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.app, ['echo', 'hi'])));
-  assert.equal(exec.allowed, true, exec.message);
+    const exec = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.app, ['echo', 'hi'])));
+    assert.equal(exec.allowed, true, exec.message);
+    const again = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.app, ['echo', 'hi'])));
+    assert.equal(again.allowed, true, again.message);
 
-  const notAllowedCmd = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.app, ['rm', '-rf', '/'])));
-  assert.equal(notAllowedCmd.allowed, false);
+    const notAllowedCmd = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.app, ['rm', '-rf', '/'])));
+    assert.equal(notAllowedCmd.allowed, false);
 
-  const unknown = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.other, ['echo', 'hi'])));
-  assert.equal(unknown.allowed, false);
-  assert.match(unknown.message, /^ExecProcessRequest is blocked by policy: /);
-  assert.ok(unknown.prints.length > 0);
+    const unknown = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.other, ['echo', 'hi'])));
+    assert.equal(unknown.allowed, false);
+    assert.match(unknown.message, /^ExecProcessRequest is blocked by policy: /);
+    assert.ok(unknown.prints.length > 0);
 
-  const removed = kp.decide('RemoveContainerRequest', fromJs(removeContainer(IDS.app)));
-  assert.equal(removed.allowed, true, removed.message);
-  assert.equal((kp.state as ObjectV).getStr(IDS.app), undefined);
-  assert.equal(toJson((kp.state as ObjectV).getStr(IDS.sandbox)!), '0');
+    const removed = kp.decide('RemoveContainerRequest', fromJs(removeContainer(IDS.app)));
+    assert.equal(removed.allowed, true, removed.message);
+    assert.equal((kp.state as ObjectV).getStr(IDS.app), undefined);
+    assert.equal(toJson((kp.state as ObjectV).getStr(IDS.sandbox)!), '0');
 
-  const after = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.app, ['echo', 'hi'])));
-  assert.equal(after.allowed, false);
-});
+    const after = kp.decide('ExecProcessRequest', fromJs(execProcess(IDS.app, ['echo', 'hi'])));
+    assert.equal(after.allowed, false);
+  });
+}
 
 test('rules.rego: a container whose sandbox name differs from the state is denied', (t) => {
   const kp = rules(t);

@@ -9,8 +9,11 @@ import { Dec, equal, ObjectV, type SetV, type Value } from '../value/index.js';
 
 /**
  * Most values kept as the representatives of their ids, and most memory among them (an
- * estimate: {@link MEMBER_BYTES} per member, two bytes per string character): past either the
- * table starts over, which only stops later equal values from sharing the ids of earlier ones.
+ * estimate: {@link MEMBER_BYTES} per member, two bytes per string character). They are kept in
+ * two generations of half that each: when the young one is full it becomes the old one and the
+ * old one is dropped, and a value found in the old one moves back into the young. So a value
+ * looked up within the last half of the bound is always found (a call's key and the key of its
+ * copy, made right after, agree), and only values unused for that long stop being shared.
  * A pod's repeated requests need a few dozen; a stream of requests all unlike each other just
  * cycles through the table.
  */
@@ -23,7 +26,8 @@ export const MEMBER_BYTES = 64;
 /**
  * Most values kept under one hash. Requests can be made to collide (the hash is cheap, not
  * keyed), and each lookup compares with every value kept under its hash: past this, a value
- * gets an id of its own and is not kept, so a lookup costs at most this many comparisons.
+ * gets an id of its own and is not kept, so a lookup costs at most twice this many comparisons
+ * (one bucket per generation).
  */
 export const INTERNED_PER_HASH_MAX = 8;
 
@@ -35,12 +39,44 @@ const HASH_CHARS = 32;
 interface Interned {
   readonly value: Value;
   readonly id: number;
+  readonly weight: number;
 }
 
+/** One generation of kept values, by hash. */
+class Generation {
+  readonly byHash = new Map<number, Interned[]>();
+  kept = 0;
+  weight = 0;
+
+  find(h: number, v: Value): Interned | undefined {
+    const bucket = this.byHash.get(h);
+    if (bucket === undefined) return undefined;
+    for (const c of bucket) if (equal(c.value, v)) return c;
+    return undefined;
+  }
+
+  /** Whether one more value of this weight fits. */
+  fits(weight: number): boolean {
+    return this.kept < GENERATION_VALUES && this.weight + weight <= GENERATION_BYTES;
+  }
+
+  /** Keeps `c` under `h` unless its bucket is full. */
+  add(h: number, c: Interned): void {
+    let bucket = this.byHash.get(h);
+    if (bucket === undefined) this.byHash.set(h, (bucket = []));
+    else if (bucket.length >= INTERNED_PER_HASH_MAX) return;
+    bucket.push(c);
+    this.kept++;
+    this.weight += c.weight;
+  }
+}
+
+const GENERATION_VALUES = INTERNED_VALUES_MAX / 2;
+const GENERATION_BYTES = INTERNED_BYTES_MAX / 2;
+
 const ids = new WeakMap<object, number>();
-const byHash = new Map<number, Interned[]>();
-let kept = 0;
-let weight = 0;
+let young = new Generation();
+let old = new Generation();
 let nextId = 0;
 // The estimated bytes of the value being hashed, and whether the hash left parts of
 // it unread (module variables rather than a return value: hashing must not allocate).
@@ -54,32 +90,31 @@ export function valueId(v: readonly Value[] | ObjectV | SetV): number {
   hashedWeight = 0;
   truncated = false;
   const h = hashOf(v, 0);
-  let bucket = byHash.get(h);
-  if (bucket !== undefined) {
-    for (const c of bucket) {
-      if (equal(c.value, v)) {
-        ids.set(v, c.id);
-        return c.id;
-      }
-    }
+  const found = young.find(h, v);
+  if (found !== undefined) {
+    ids.set(v, found.id);
+    return found.id;
+  }
+  const aged = old.find(h, v);
+  if (aged !== undefined) {
+    keep(h, aged);
+    ids.set(v, aged.id);
+    return aged.id;
   }
   id = nextId++;
-  if (kept >= INTERNED_VALUES_MAX || weight + hashedWeight > INTERNED_BYTES_MAX) {
-    byHash.clear();
-    kept = 0;
-    weight = 0;
-    bucket = undefined;
-  }
   // A value deeper than the hash reads has a weight that was not counted: it gets an id of its
   // own but is not kept, so that what is kept stays within the bounds.
-  if (!truncated && hashedWeight <= INTERNED_BYTES_MAX && (bucket?.length ?? 0) < INTERNED_PER_HASH_MAX) {
-    if (bucket === undefined) byHash.set(h, (bucket = []));
-    bucket.push({ value: v, id });
-    kept++;
-    weight += hashedWeight;
-  }
+  if (!truncated && hashedWeight <= GENERATION_BYTES) keep(h, { value: v, id, weight: hashedWeight });
   ids.set(v, id);
   return id;
+}
+
+function keep(h: number, c: Interned): void {
+  if (!young.fits(c.weight)) {
+    old = young;
+    young = new Generation();
+  }
+  young.add(h, c);
 }
 
 // MurmurHash3's per-block step: every bit of x moves the whole of h.

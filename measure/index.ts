@@ -33,6 +33,7 @@ export {
   policyEventContent,
   WARD_DOMAIN,
 } from './events.js';
+export { isMemoryBacked } from './file-io.js';
 export {
   decodeAnnotation,
   decodeBlockDevice,

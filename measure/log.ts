@@ -74,10 +74,14 @@ interface Prepared {
   readonly value: Buffer;
 }
 
-interface Pending {
+/** A sealed record waiting for its commit. */
+interface Sealed {
   readonly sequence: number;
   readonly record: Buffer;
   readonly digest: Buffer;
+}
+
+interface Pending extends Sealed {
   readonly resolve: (r: AppendResult) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -191,23 +195,7 @@ export class MeasurementLog {
     let rec: { bytes: Buffer; digest: Buffer };
     const sequence = this.#next;
     try {
-      const body = typeof content === 'function' ? content(sequence) : content;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'event content must be a JSON object');
-      }
-      if (SEQ_MEMBER in body)
-        throw new MeasureError('ERR_MEASURE_BAD_INPUT', `content must not set '${SEQ_MEMBER}'`);
-      validateNames(domain, operation);
-      // The text goes straight into record bytes (canonical JSON cannot hold a raw newline).
-      const alg = this.register.alg;
-      const w = recordWriter;
-      w.reset(recordTextOffset(alg));
-      w.text(domain);
-      w.text(' ');
-      w.text(operation);
-      w.text(' ');
-      w.object(body, 0, opts?.lossless === true, SEQ_MEMBER, sequence);
-      rec = sealRecord(this.register.mrIndex, alg, w.buf, w.length);
+      rec = this.#seal(domain, operation, content, opts?.lossless === true, sequence);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -216,6 +204,77 @@ export class MeasurementLog {
       this.#queue.push({ sequence, record: rec.bytes, digest: rec.digest, resolve, reject });
       this.#schedule(opts?.alone === true);
     });
+  }
+
+  /**
+   * True when {@link appendEventNow} can append: the log, WAL and register file are in memory
+   * (tmpfs), the register extends in this thread, and no other append is queued or committing.
+   */
+  get commitsNow(): boolean {
+    return (
+      !this.#closed &&
+      this.#broken === undefined &&
+      this.#queue.length === 0 &&
+      !this.#running &&
+      !this.#scheduled &&
+      this.#commitsNow() !== undefined
+    );
+  }
+
+  /**
+   * {@link appendEvent} committed before it returns, for a caller with nothing else in flight
+   * while {@link commitsNow} holds: the result is durable when it is returned. A request that is
+   * alone then goes from decision to forward without a trip through the microtask queue (some
+   * 35 µs per request on the development host). Throws what appendEvent would reject with, and
+   * ERR_MEASURE_BAD_INPUT when {@link commitsNow} does not hold.
+   */
+  appendEventNow(
+    domain: string,
+    operation: string,
+    content: EventContent,
+    opts?: AppendOptions,
+  ): AppendResult {
+    if (this.#closed) throw new MeasureError('ERR_MEASURE_CLOSED', 'measurement log is closed');
+    if (this.#broken) throw this.#poisoned();
+    const extendNow = this.#commitsNow();
+    if (!this.commitsNow || extendNow === undefined)
+      throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'this log cannot commit in the calling thread now');
+    const sequence = this.#next;
+    const rec = this.#seal(domain, operation, content, opts?.lossless === true, sequence);
+    this.#next++;
+    try {
+      return this.#commitNow([{ sequence, record: rec.bytes, digest: rec.digest }], extendNow)[0]!;
+    } catch (err) {
+      this.#broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+
+  // `<domain> <operation> <content>` as a sealed record; throws on content the log refuses.
+  #seal(
+    domain: string,
+    operation: string,
+    content: EventContent,
+    lossless: boolean,
+    sequence: number,
+  ): { bytes: Buffer; digest: Buffer } {
+    const body = typeof content === 'function' ? content(sequence) : content;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'event content must be a JSON object');
+    }
+    if (SEQ_MEMBER in body)
+      throw new MeasureError('ERR_MEASURE_BAD_INPUT', `content must not set '${SEQ_MEMBER}'`);
+    validateNames(domain, operation);
+    // The text goes straight into record bytes (canonical JSON cannot hold a raw newline).
+    const alg = this.register.alg;
+    const w = recordWriter;
+    w.reset(recordTextOffset(alg));
+    w.text(domain);
+    w.text(' ');
+    w.text(operation);
+    w.text(' ');
+    w.object(body, 0, lossless, SEQ_MEMBER, sequence);
+    return sealRecord(this.register.mrIndex, alg, w.buf, w.length);
   }
 
   // The commit starts in the loop's check phase, not at the first append: requests that arrive on
@@ -282,10 +341,7 @@ export class MeasurementLog {
   }
 
   /** #commit's steps, in this thread (see #commitsNow). */
-  #commitNow(
-    batch: readonly Pending[],
-    extendNow: (eventDigests: readonly Buffer[]) => void,
-  ): AppendResult[] {
+  #commitNow(batch: readonly Sealed[], extendNow: (eventDigests: readonly Buffer[]) => void): AppendResult[] {
     const c = this.#prepare(batch);
     writeWalNow(this.wal.fd, c.wal);
     extendNow(batch.map((p) => p.digest));
@@ -297,7 +353,7 @@ export class MeasurementLog {
 
   // What a commit writes and answers: the WAL entry, the records, each append's result, and
   // where the log ends and what the register holds once it is done.
-  #prepare(batch: readonly Pending[]): Prepared {
+  #prepare(batch: readonly Sealed[]): Prepared {
     const alg = this.register.alg;
     const offset = this.#size;
     const results: AppendResult[] = [];

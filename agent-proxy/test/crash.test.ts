@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openRegister, parseLog, verifyLogBytes } from '../../measure/index.js';
+import { isMemoryBacked, openRegister, parseLog, verifyLogBytes } from '../../measure/index.js';
 import { AGENT_SERVICE, type Client, StatusCode, TtrpcError } from '../../proto/index.js';
 import { type ProxyProcess, spawnProxy } from './crash-proxy.js';
 import { lookUpLog, makeRequests, mulberry32, type SentRequest } from './crash-requests.js';
@@ -36,20 +36,12 @@ const CLIENTS = 4;
 /** Longest random wait after a kill threshold is reached, so kills land anywhere in a request's path. */
 const MAX_KILL_JITTER_MS = 4;
 const CALL_TIMEOUT_MS = 15_000;
+const SHM = '/dev/shm';
 
-let tmp: { dir: string; cleanup: () => void };
-let agent: AgentProcess;
 let proxy: ProxyProcess | undefined;
-
-before(async () => {
-  tmp = tempDir('ward-proxy-crash-');
-  agent = await startAgent(tmp.dir);
-});
 
 after(async () => {
   await proxy?.kill9();
-  await agent?.stop();
-  tmp?.cleanup();
 });
 
 /** A gate the clients wait on while the proxy is down. */
@@ -72,14 +64,49 @@ class Gate {
 test('kill -9 of ward-agent-proxy 50 times during 1,000 requests: log replays, nothing forwarded unlogged', {
   timeout: 600_000,
 }, async (t) => {
+  const tmp = tempDir('ward-proxy-crash-');
+  try {
+    await crashRun(t, tmp.dir);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+// On tmpfs, where the guest keeps its log, a request alone is committed in the proxy's own
+// thread before it is forwarded (MeasurementLog.appendEventNow), and group commits run without
+// the thread pool: the same kills must find the same guarantees on that path.
+test('the same on tmpfs, where a request alone commits in the proxy thread', {
+  timeout: 600_000,
+}, async (t) => {
+  if (!existsSync(SHM) || !(await isMemoryBacked(SHM))) return t.skip(`${SHM} is not tmpfs here`);
+  const dir = mkdtempSync(join(SHM, 'ward-proxy-crash-'));
+  try {
+    await crashRun(t, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function crashRun(t: TestContext, dir: string): Promise<void> {
+  const agent = await startAgent(dir);
+  try {
+    await crashRunWith(t, dir, agent);
+  } finally {
+    await proxy?.kill9();
+    proxy = undefined;
+    await agent.stop();
+  }
+}
+
+async function crashRunWith(t: TestContext, dir: string, agent: AgentProcess): Promise<void> {
   const seed = Number(process.env['WARD_CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
   t.diagnostic(`seed ${seed} (WARD_CRASH_SEED reproduces the request mix and kill points)`);
   const rng = mulberry32(seed);
-  const policyFile = join(tmp.dir, 'policy.rego');
+  const policyFile = join(dir, 'policy.rego');
   writeFileSync(policyFile, POLICY);
-  const logPath = join(tmp.dir, 'measurement.log');
-  const registerSpec = `software:${join(tmp.dir, 'register')}`;
-  const address = `unix://${join(tmp.dir, 'proxy.sock')}`;
+  const logPath = join(dir, 'measurement.log');
+  const registerSpec = `software:${join(dir, 'register')}`;
+  const address = `unix://${join(dir, 'proxy.sock')}`;
   const args = ['--listen', address, '--agent', agent.address, '--policy', policyFile];
   args.push('--log', logPath, '--register', registerSpec);
 
@@ -224,4 +251,4 @@ test('kill -9 of ward-agent-proxy 50 times during 1,000 requests: log replays, n
       `${stats.completedByRecovery}; requests in flight at the kills: ${stats.inFlightAtKill}`,
   );
   assert.ok(answered.some((r) => !r.allowed) && answered.some((r) => r.allowed), 'both decisions exercised');
-});
+}

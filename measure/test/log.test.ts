@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { isMemoryBacked } from '../file-io.js';
 import {
   agentEventContent,
   agentOperation,
@@ -208,6 +209,71 @@ test('an append made alone commits before the check phase; appends of one callba
     assert.deepEqual(order, ['alone committed', 'check phase', 'check phase', 'committed']);
     assert.deepEqual(batches, [2, 2]);
     await log.close();
+  } finally {
+    await rm(shm, { recursive: true, force: true });
+  }
+});
+
+test('an append made now is durable when it returns, and only a log that can commit in this thread makes one', async () => {
+  assert.ok(existsSync('/dev/shm'), 'the check needs the memory-backed /dev/shm');
+  const shm = await mkdtemp('/dev/shm/ward-now-');
+  try {
+    const reg = await openRegister(`software:${join(shm, 'reg')}`);
+    const log = await MeasurementLog.open({ path: join(shm, 'm.log'), register: reg });
+    assert.equal(log.commitsNow, true);
+    const r0 = log.appendEventNow(WARD_DOMAIN, 'test', { n: 0 });
+    // Durable before anything else runs: the file and the register already hold it.
+    const bytes = await readFile(join(shm, 'm.log'));
+    assert.equal(bytes.length, r0.offset + parseLog(bytes).records[0]!.length);
+    assert.equal(r0.register, log.value.toString('hex'));
+    assert.equal((await reg.read()).toString('hex'), r0.register);
+    // A queued append comes first: no append made now may overtake it.
+    const queued = log.appendEvent(WARD_DOMAIN, 'test', { n: 1 }, { alone: true });
+    assert.equal(log.commitsNow, false);
+    assert.throws(
+      () => log.appendEventNow(WARD_DOMAIN, 'test', { n: 9 }),
+      /cannot commit in the calling thread/,
+    );
+    assert.equal((await queued).sequence, 1);
+    assert.equal(log.commitsNow, true);
+    assert.equal(log.appendEventNow(WARD_DOMAIN, 'test', { n: 2 }).sequence, 2);
+    assert.throws(() => log.appendEventNow(WARD_DOMAIN, 'test', { seq: 1 }), /must not set 'seq'/);
+    assert.equal(log.nextSequence, 3, 'refused content takes no sequence number');
+    const all = await readFile(join(shm, 'm.log'));
+    assert.equal(verifyLogBytes(all, { expected: log.value }).records, 3);
+    assert.deepEqual(
+      parseLog(all).records.map((r) => (JSON.parse(r.content) as { n: number }).n),
+      [0, 1, 2],
+    );
+    await log.close();
+    assert.equal(log.commitsNow, false, 'closed');
+  } finally {
+    await rm(shm, { recursive: true, force: true });
+  }
+  // On a disk the commit waits for fdatasync in the thread pool: never in the calling thread.
+  if (await isMemoryBacked(dir)) return;
+  const reg = await openRegister(`software:${join(dir, 'now.reg')}`);
+  const log = await MeasurementLog.open({ path: join(dir, 'now.log'), register: reg });
+  assert.equal(log.commitsNow, false);
+  assert.throws(
+    () => log.appendEventNow(WARD_DOMAIN, 'test', { n: 0 }),
+    /cannot commit in the calling thread/,
+  );
+  assert.equal(log.nextSequence, 0);
+  await log.close();
+});
+
+test('an append made now that fails to commit poisons the log, as a queued one does', async () => {
+  const shm = await mkdtemp('/dev/shm/ward-now-fail-');
+  try {
+    const reg = await openRegister(`software:${join(shm, 'reg')}`);
+    const log = await MeasurementLog.open({ path: join(shm, 'm.log'), register: reg });
+    log.appendEventNow(WARD_DOMAIN, 'test', { n: 0 });
+    await reg.close(); // the register file's descriptor is gone: its write fails
+    assert.throws(() => log.appendEventNow(WARD_DOMAIN, 'test', { n: 1 }), /fd/);
+    assert.equal(log.commitsNow, false);
+    assert.throws(() => log.appendEventNow(WARD_DOMAIN, 'test', { n: 2 }), /refuses appends after a failure/);
+    await assert.rejects(log.appendEvent(WARD_DOMAIN, 'test', { n: 3 }), /refuses appends after a failure/);
   } finally {
     await rm(shm, { recursive: true, force: true });
   }

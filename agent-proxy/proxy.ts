@@ -10,7 +10,7 @@ import {
 } from '../measure/index.js';
 import { AGENT_SERVICE, findMethod, HEALTH_SERVICE, type KataPolicyProfile } from '../proto/index.js';
 import { type CallContext, type RawResponse, Server } from '../proto/ttrpc/index.js';
-import { type Admission, admit } from './admission.js';
+import { type Admission, admit, type InstalledPolicy } from './admission.js';
 import type { PolicyDecider } from './decider.js';
 import { ProxyError } from './errors.js';
 import { requestEventContent } from './event.js';
@@ -133,10 +133,7 @@ export class AgentProxy {
       try {
         // A request alone, with the log in memory, is committed before append returns: it goes
         // on to its forward without waiting for a turn of the microtask queue.
-        const now =
-          this.inFlight === 1 &&
-          (a.kind === 'allow' || a.installed === undefined) &&
-          this.opts.log.commitsNow;
+        const now = this.inFlight === 1 && installedBy(a) === undefined && this.opts.log.commitsNow;
         measured = now ? this.appendNow(a) : await this.append(a);
       } catch (err) {
         this.metrics.count(ctx.method, 'error');
@@ -195,7 +192,7 @@ export class AgentProxy {
     } catch (err) {
       return Promise.reject(err);
     }
-    const installed = a.kind === 'allow' ? undefined : a.installed;
+    const installed = installedBy(a);
     if (installed === undefined) return durable;
     try {
       this.opts.keepPolicy?.(installed.text);
@@ -251,6 +248,11 @@ export class AgentProxy {
       this.opts.logger?.error({ err }, 'cannot record container identity');
     });
   }
+}
+
+// The policy a SetPolicy put in force with this request, whose digest is logged after it.
+function installedBy(a: Admission): InstalledPolicy | undefined {
+  return a.kind === 'allow' ? undefined : a.installed;
 }
 
 function msg(err: unknown): string {

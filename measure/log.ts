@@ -236,8 +236,8 @@ export class MeasurementLog {
   ): AppendResult {
     if (this.#closed) throw new MeasureError('ERR_MEASURE_CLOSED', 'measurement log is closed');
     if (this.#broken) throw this.#poisoned();
-    const extendNow = this.#commitsNow();
-    if (!this.commitsNow || extendNow === undefined)
+    const extendNow = this.commitsNow ? this.#commitsNow() : undefined;
+    if (extendNow === undefined)
       throw new MeasureError('ERR_MEASURE_BAD_INPUT', 'this log cannot commit in the calling thread now');
     const sequence = this.#next;
     const rec = this.#seal(domain, operation, content, opts?.lossless === true, sequence);
